@@ -85,10 +85,13 @@ static m2m_err scan_indefinite(const uint8_t *p, size_t n, size_t start, unsigne
 {
 	size_t cur = start;
 	for (;;) {
-		if (n - cur >= 2 && p[cur] == 0x00 && p[cur + 1] == 0x00)
-			break;
 		if (cur >= n)
 			return fail(M2M_ERR_TLV_INDEF, n, err_off);
+		if (p[cur] == 0x00) {
+			if (n - cur < 2 || p[cur + 1] != 0x00)
+				return fail(M2M_ERR_TLV_INDEF, cur, err_off);
+			break;
+		}
 		m2m_tlv child;
 		size_t off = 0;
 		m2m_err err = decode_at(p + cur, n - cur, flags, depth + 1, &child, &off);
@@ -225,7 +228,7 @@ m2m_err m2m_tlv_validate(const uint8_t *p, size_t n, unsigned flags, size_t *err
 static m2m_err dump_visit(void *ctx, const m2m_tlv *t, unsigned depth)
 {
 	m2m_buf *out = ctx;
-	char line[64];
+	char line[2 * M2M_TLV_MAX_DEPTH + 96]; /* indentation + tag + length */
 	int k;
 	if (t->indefinite)
 		k = snprintf(line, sizeof line, "%*s%0*X (indefinite)", (int)(2 * depth), "",
