@@ -7,7 +7,7 @@
 static const m2m_verb *const top[] = {
 	&m2m_verb_version,
 	&m2m_verb_tlv,
-	/* bench: added with the crypto layer */
+	&m2m_verb_bench,
 	NULL,
 };
 

@@ -27,17 +27,24 @@ typedef enum {
 
 /* Key parameter reference -> curve; M2M_ERR_UNSUPPORTED for other references. */
 m2m_err m2m_curve_from_ref(uint8_t ref, m2m_curve *curve);
-const char *m2m_curve_name(m2m_curve curve); /* "P-256", "brainpoolP256r1", "FRP256V1" */
+/* "P-256", "brainpoolP256r1", "FRP256V1"; "unknown" for other values. */
+const char *m2m_curve_name(m2m_curve curve);
 /* By those names (case-insensitive; also "prime256v1", "secp256r1", "bp256r1"). */
 m2m_err m2m_curve_from_name(const char *name, m2m_curve *curve);
+
+/* Validates the curve's domain parameters as built (discriminant, generator on the curve,
+ * order * G = infinity): M2M_OK, M2M_ERR_VERIFY, or M2M_ERR_UNSUPPORTED. Meant for self-tests
+ * of the explicitly defined FRP256V1. */
+m2m_err m2m_ec_curve_check(m2m_curve curve);
 
 /* Opaque key: a key pair, or a public key only. */
 typedef struct m2m_eckey m2m_eckey;
 
 m2m_err m2m_ec_generate(m2m_curve curve, m2m_eckey **key);
-/* d: big-endian private scalar, 1 <= d < n; the public point is computed. */
+/* d: big-endian private scalar of 1..32 bytes, 1 <= d < n (else M2M_ERR_ARG); the public
+ * point is computed. */
 m2m_err m2m_ec_from_private(m2m_curve curve, const uint8_t *d, size_t d_len, m2m_eckey **key);
-/* Uncompressed point 04||X||Y, checked to be on the curve. */
+/* Uncompressed point 04||X||Y, checked to be on the curve (M2M_ERR_FORMAT otherwise). */
 m2m_err m2m_ec_from_public(m2m_curve curve, const uint8_t *point, size_t len, m2m_eckey **key);
 void m2m_ec_free(m2m_eckey *key); /* wipes the private part; NULL is fine */
 
@@ -47,13 +54,15 @@ m2m_err m2m_ec_public_point(const m2m_eckey *key, uint8_t out[M2M_EC_POINT_SIZE]
 /* Private scalar, left-padded to 32 bytes. */
 m2m_err m2m_ec_private_bytes(const m2m_eckey *key, uint8_t out[M2M_EC_FIELD_SIZE]);
 
-/* ECDH: x coordinate of d_priv * Q_peer (32 bytes). Both keys on the same curve. */
+/* ECDH: x coordinate of d_priv * Q_peer (32 bytes). Both keys on the same curve, else
+ * M2M_ERR_ARG. */
 m2m_err m2m_ecdh(const m2m_eckey *priv, const m2m_eckey *peer, uint8_t out[M2M_EC_FIELD_SIZE]);
 
 /* ECDSA over SHA-256(msg). Plain form: r||s, each left-padded to 32 bytes. */
 m2m_err m2m_ecdsa_sign(const m2m_eckey *key, const uint8_t *msg, size_t len,
 		       uint8_t sig[M2M_EC_SIG_SIZE]);
-/* M2M_OK if valid, M2M_ERR_VERIFY if not, another error on bad input. */
+/* M2M_OK if valid, M2M_ERR_VERIFY if not, another error on bad input (M2M_ERR_FORMAT for a
+ * plain signature whose length is not 64, or malformed / non-strict DER). */
 m2m_err m2m_ecdsa_verify(const m2m_eckey *key, const uint8_t *msg, size_t len,
 			 const uint8_t *sig, size_t sig_len);
 /* The same over a precomputed 32-byte digest (NIST CAVP SigVer gives messages; SCP tests

@@ -1,7 +1,8 @@
 /*
  * Symmetric primitives over OpenSSL 3: AES (128/192/256) CBC and ECB, 2-key and 3-key
  * 3DES CBC, AES-CMAC and the 3DES CBC-MAC of SCP80. No padding is added here: lengths must
- * be whole blocks; callers apply the padding their protocol defines.
+ * be whole blocks (and not zero); callers apply the padding their protocol defines. Wrong key
+ * or data lengths and NULL pointers give M2M_ERR_ARG.
  */
 #ifndef M2M_CRYPTO_SYM_H
 #define M2M_CRYPTO_SYM_H
@@ -37,7 +38,8 @@ m2m_err m2m_des3_cbc_decrypt(const uint8_t *key, size_t key_len, const uint8_t i
 m2m_err m2m_des3_cbc_mac(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
 			 uint8_t mac[8]);
 
-/* AES-CMAC (NIST SP 800-38B, RFC 4493); key_len 16, 24 or 32; full 16-byte tag. */
+/* AES-CMAC (NIST SP 800-38B, RFC 4493); key_len 16, 24 or 32; full 16-byte tag. Any data
+ * length, 0 included (data may then be NULL). */
 m2m_err m2m_aes_cmac(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
 		     uint8_t mac[M2M_CMAC_SIZE]);
 

@@ -1,0 +1,13 @@
+/* Benchmarks compiled into the m2mrsp binary as `m2mrsp bench ...`. They print figures;
+ * no test depends on timing. */
+#ifndef M2M_BENCH_H
+#define M2M_BENCH_H
+
+#include <stdbool.h>
+
+/* Runs op(ctx) repeatedly for about `seconds` and returns operations per second, or a
+ * negative value if an operation failed. */
+double m2m_bench_rate(bool (*op)(void *ctx), void *ctx, double seconds);
+int m2m_bench_crypto(int argc, char **argv);
+
+#endif
