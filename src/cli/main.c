@@ -7,6 +7,7 @@
 static const m2m_verb *const top[] = {
 	&m2m_verb_version,
 	&m2m_verb_tlv,
+	&m2m_verb_ota,
 	&m2m_verb_bench,
 	NULL,
 };

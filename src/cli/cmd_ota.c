@@ -1,0 +1,389 @@
+/* m2mrsp ota: offline SCP80 tools (ARCHITECTURE.md section 6). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "card/scp80.h"
+#include "card/sms.h"
+#include "cli/cli.h"
+#include "core/hex.h"
+
+#define MAX_OPTS 10
+
+/* One "--name VALUE" option; *val stays NULL when absent. */
+typedef struct {
+	const char *name;
+	const char *val;
+} opt;
+
+/* Fills opts from argv (argv[0] is the verb) and the one positional argument, which may be
+ * the empty string. Returns -1 on success, else the exit code after printing the error. */
+static int parse_args(const char *what, int argc, char **argv, opt *opts, size_t nopts,
+		      const char **pos)
+{
+	*pos = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+			size_t k = 0;
+			while (k < nopts && strcmp(opts[k].name, a + 2) != 0)
+				k++;
+			if (k == nopts)
+				return m2m_cli_error(M2M_EXIT_USAGE, what, "unknown option '%s'", a);
+			if (i + 1 >= argc)
+				return m2m_cli_error(M2M_EXIT_USAGE, what, "%s needs a value", a);
+			opts[k].val = argv[++i];
+		} else if (*pos == NULL) {
+			*pos = a;
+		} else {
+			return m2m_cli_error(M2M_EXIT_USAGE, what, "unexpected argument '%s'", a);
+		}
+	}
+	if (*pos == NULL)
+		return m2m_cli_error(M2M_EXIT_USAGE, what, "missing hex argument (try --help)");
+	return -1;
+}
+
+/* Exactly n bytes of hex from a required option. */
+static int hex_opt(const char *what, const opt *o, uint8_t *out, size_t n)
+{
+	if (o->val == NULL)
+		return m2m_cli_error(M2M_EXIT_USAGE, what, "missing --%s", o->name);
+	if (m2m_hex_decode_exact(o->val, out, n) != M2M_OK)
+		return m2m_cli_error(M2M_EXIT_USAGE, what, "--%s needs %zu bytes of hex", o->name, n);
+	return -1;
+}
+
+static int counter_opt(const char *what, const opt *o, uint64_t *v)
+{
+	uint8_t b[5];
+	int rc = hex_opt(what, o, b, sizeof b);
+	*v = 0;
+	for (size_t i = 0; i < sizeof b; i++)
+		*v = (*v << 8) | b[i];
+	return rc;
+}
+
+/* An optional key; absent leaves k empty. */
+static int key_opt(const char *what, const opt *o, m2m_scp80_key *k)
+{
+	uint8_t b[M2M_SCP80_MAX_KEY];
+	size_t n = 0;
+	int rc = -1;
+	if (o->val != NULL && (m2m_hex_decode(o->val, b, sizeof b, &n) != M2M_OK || n == 0))
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--%s needs 1 to 32 bytes of hex", o->name);
+	else if (o->val != NULL)
+		m2m_scp80_key_set(k, b, n);
+	m2m_wipe(b, sizeof b);
+	return rc;
+}
+
+static void print_hex(const char *name, const uint8_t *p, size_t n, const char *sep)
+{
+	char buf[2 * 16 + 1];
+	printf("\"%s\":\"", name);
+	for (size_t i = 0; i < n; i += 16) {
+		size_t k = n - i < 16 ? n - i : 16;
+		m2m_hex_encode(p + i, k, buf);
+		fputs(buf, stdout);
+	}
+	printf("\"%s", sep);
+}
+
+static void print_counter(uint64_t v)
+{
+	printf("\"counter\":\"%010" PRIx64 "\",", v);
+}
+
+/* Maps a library error to an exit code: bad arguments are usage errors, the rest failures. */
+static int lib_error(const char *what, m2m_err err, const char *detail)
+{
+	int code = err == M2M_ERR_ARG ? M2M_EXIT_USAGE : M2M_EXIT_FAILED;
+	return m2m_cli_error(code, what, "%s%s", m2m_strerror(err), detail);
+}
+
+/* Reads PACKET_HEX; drops a leading UDH "02 iei 00" when the length field behind it fits. */
+static int read_packet(const char *what, const char *hex, uint8_t iei, m2m_buf *pkt)
+{
+	if (m2m_hex_decode_buf(hex, pkt) != M2M_OK)
+		return m2m_cli_error(M2M_EXIT_USAGE, what, "PACKET_HEX is not hex");
+	const uint8_t *p = pkt->data;
+	size_t n = pkt->len;
+	bool plain_fits = n >= 2 && (size_t)(p[0] << 8 | p[1]) + 2 == n;
+	if (!plain_fits && n >= 5 && p[0] == 0x02 && p[1] == iei && p[2] == 0x00 &&
+	    (size_t)(p[3] << 8 | p[4]) + 5 == n) {
+		memmove(pkt->data, pkt->data + 3, n - 3);
+		pkt->len = n - 3;
+	}
+	return -1;
+}
+
+static void wrap_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp ota wrap --spi HEX4 --kic HEX2 --kid HEX2 --tar HEX6 --counter HEX10\n"
+		"                       [--kic-key HEX] [--kid-key HEX] DATA_HEX\n"
+		"\n"
+		"Prints the SCP80 command packet (ETSI TS 102 225, SMS dialect; CPL first, without\n"
+		"the UDH 02 70 00) that secures DATA_HEX (may be \"\"), as lower-case hex on one line.\n"
+		"SPI byte 1 selects RC/CC (b2b1), ciphering (b3) and the counter mode (b5b4); the\n"
+		"algorithms come from the low nibbles of KIc and KID (KIc 2 AES-CBC, 5 3DES 2 keys,\n"
+		"9 3DES 3 keys; KID for CC 2 AES-CMAC, 5/9 3DES CBC-MAC; KID for RC 1 CRC16,\n"
+		"5 CRC32), the key indexes from their high nibbles. DS is refused (exit 1).\n"
+		"SGP.02 default: --spi 1639, ISD-R TAR 000001.\n");
+}
+
+static int wrap_run(int argc, char **argv)
+{
+	const char *what = "ota wrap";
+	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"tar", NULL},
+		   {"counter", NULL}, {"kic-key", NULL}, {"kid-key", NULL}};
+	const char *data_hex;
+	m2m_scp80_hdr hdr;
+	m2m_scp80_keys keys;
+	m2m_buf data, out;
+	memset(&hdr, 0, sizeof hdr);
+	memset(&keys, 0, sizeof keys);
+	m2m_buf_init(&data);
+	m2m_buf_init(&out);
+	int rc = parse_args(what, argc, argv, o, 7, &data_hex);
+	if (rc < 0)
+		rc = hex_opt(what, &o[0], hdr.spi, 2);
+	if (rc < 0)
+		rc = hex_opt(what, &o[1], &hdr.kic, 1);
+	if (rc < 0)
+		rc = hex_opt(what, &o[2], &hdr.kid, 1);
+	if (rc < 0)
+		rc = hex_opt(what, &o[3], hdr.tar, 3);
+	if (rc < 0)
+		rc = counter_opt(what, &o[4], &hdr.counter);
+	if (rc < 0)
+		rc = key_opt(what, &o[5], &keys.kic);
+	if (rc < 0)
+		rc = key_opt(what, &o[6], &keys.kid);
+	if (rc < 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "DATA_HEX is not hex");
+	if (rc < 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CIPHER) && keys.kic.len == 0)
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "ciphering (SPI b3) needs --kic-key");
+	if (rc < 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CHK_MASK) == M2M_SCP80_CHK_CC &&
+	    keys.kid.len == 0)
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "a CC needs --kid-key");
+	if (rc >= 0)
+		goto out;
+	m2m_err err = m2m_scp80_wrap(&hdr, &keys, data.data, data.len, &out);
+	if (err != M2M_OK) {
+		rc = lib_error(what, err, " (check SPI, KIc/KID algorithms and key lengths)");
+		goto out;
+	}
+	for (size_t i = 0; i < out.len; i++)
+		printf("%02x", out.data[i]);
+	putchar('\n');
+	rc = M2M_EXIT_OK;
+out:
+	m2m_scp80_keys_wipe(&keys);
+	m2m_buf_free(&data);
+	m2m_buf_free(&out);
+	return rc;
+}
+
+static void unwrap_command_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp ota unwrap-command [--kic-key HEX] [--kid-key HEX]\n"
+		"                                 [--last-counter HEX10] PACKET_HEX\n"
+		"\n"
+		"Opens an SCP80 command packet as the card does (CPL first; a leading UDH 02 70 00 is\n"
+		"accepted): deciphers it, checks the RC/CC and, only with --last-counter, the counter\n"
+		"rule of SPI b5b4. Prints one JSON object with \"spi\", \"kic\", \"kid\", \"tar\",\n"
+		"\"counter\", \"pcntr\", \"por_status\" and the secured \"data\", as hex. A bad\n"
+		"checksum, a refused counter or a malformed packet exits 1 and names the PoR status.\n");
+}
+
+static int unwrap_command_run(int argc, char **argv)
+{
+	const char *what = "ota unwrap-command";
+	opt o[] = {{"kic-key", NULL}, {"kid-key", NULL}, {"last-counter", NULL}};
+	const char *pkt_hex;
+	m2m_scp80_hdr hdr;
+	m2m_scp80_keys keys;
+	uint64_t last = 0;
+	uint8_t status = 0;
+	m2m_buf pkt, data;
+	memset(&keys, 0, sizeof keys);
+	m2m_buf_init(&pkt);
+	m2m_buf_init(&data);
+	int rc = parse_args(what, argc, argv, o, 3, &pkt_hex);
+	if (rc < 0)
+		rc = key_opt(what, &o[0], &keys.kic);
+	if (rc < 0)
+		rc = key_opt(what, &o[1], &keys.kid);
+	if (rc < 0 && o[2].val != NULL)
+		rc = counter_opt(what, &o[2], &last);
+	if (rc < 0)
+		rc = read_packet(what, pkt_hex, M2M_SMS_IEI_CPI, &pkt);
+	if (rc >= 0)
+		goto out;
+	m2m_err err = m2m_scp80_unwrap_command(pkt.data, pkt.len, &keys,
+					       o[2].val != NULL ? &last : NULL, &hdr, &status, &data);
+	if (err != M2M_OK) {
+		char detail[96];
+		snprintf(detail, sizeof detail, " (PoR status %02x %s)", status,
+			 m2m_scp80_por_status_name(status));
+		rc = lib_error(what, err, detail);
+		goto out;
+	}
+	putchar('{');
+	print_hex("spi", hdr.spi, 2, ",");
+	print_hex("kic", &hdr.kic, 1, ",");
+	print_hex("kid", &hdr.kid, 1, ",");
+	print_hex("tar", hdr.tar, 3, ",");
+	print_counter(hdr.counter);
+	print_hex("pcntr", &hdr.pcntr, 1, ",");
+	print_hex("por_status", &status, 1, ",");
+	print_hex("data", data.data, data.len, "}\n");
+	rc = M2M_EXIT_OK;
+out:
+	m2m_scp80_keys_wipe(&keys);
+	m2m_buf_free(&pkt);
+	m2m_buf_free(&data);
+	return rc;
+}
+
+static void unwrap_response_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp ota unwrap-response --spi HEX4 --kic HEX2 --kid HEX2\n"
+		"                                  [--kic-key HEX] [--kid-key HEX] PACKET_HEX\n"
+		"\n"
+		"Opens a PoR (SCP80 response packet; RPL first, a leading UDH 02 71 00 is accepted)\n"
+		"sent for a command with this SPI, KIc and KID: SPI byte 2 says whether the PoR is\n"
+		"ciphered (b5) and which RC/CC it carries (b4b3). Prints one JSON object with \"tar\",\n"
+		"\"counter\", \"pcntr\", \"status\", \"status_name\" and the response \"data\".\n"
+		"A bad checksum or a malformed packet exits 1.\n");
+}
+
+static int unwrap_response_run(int argc, char **argv)
+{
+	const char *what = "ota unwrap-response";
+	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"kic-key", NULL},
+		   {"kid-key", NULL}};
+	const char *pkt_hex;
+	uint8_t spi[2], kic = 0, kid = 0;
+	m2m_scp80_rsp rsp;
+	m2m_scp80_keys keys;
+	m2m_buf pkt, data;
+	memset(&keys, 0, sizeof keys);
+	m2m_buf_init(&pkt);
+	m2m_buf_init(&data);
+	int rc = parse_args(what, argc, argv, o, 5, &pkt_hex);
+	if (rc < 0)
+		rc = hex_opt(what, &o[0], spi, 2);
+	if (rc < 0)
+		rc = hex_opt(what, &o[1], &kic, 1);
+	if (rc < 0)
+		rc = hex_opt(what, &o[2], &kid, 1);
+	if (rc < 0)
+		rc = key_opt(what, &o[3], &keys.kic);
+	if (rc < 0)
+		rc = key_opt(what, &o[4], &keys.kid);
+	if (rc < 0)
+		rc = read_packet(what, pkt_hex, M2M_SMS_IEI_RPI, &pkt);
+	if (rc >= 0)
+		goto out;
+	m2m_err err = m2m_scp80_unwrap_response(spi, kic, kid, &keys, pkt.data, pkt.len, &rsp,
+						&data);
+	if (err != M2M_OK) {
+		rc = lib_error(what, err, err == M2M_ERR_VERIFY ? " (PoR RC/CC mismatch)" : "");
+		goto out;
+	}
+	putchar('{');
+	print_hex("tar", rsp.tar, 3, ",");
+	print_counter(rsp.counter);
+	print_hex("pcntr", &rsp.pcntr, 1, ",");
+	print_hex("status", &rsp.status, 1, ",");
+	printf("\"status_name\":\"%s\",", m2m_scp80_por_status_name(rsp.status));
+	print_hex("data", data.data, data.len, "}\n");
+	rc = M2M_EXIT_OK;
+out:
+	m2m_scp80_keys_wipe(&keys);
+	m2m_buf_free(&pkt);
+	m2m_buf_free(&data);
+	return rc;
+}
+
+static void wrap_response_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp ota wrap-response --spi HEX4 --kic HEX2 --kid HEX2 --tar HEX6\n"
+		"                                --counter HEX10 --status HEX2\n"
+		"                                [--kic-key HEX] [--kid-key HEX] DATA_HEX\n"
+		"\n"
+		"Builds the PoR a card sends for a command with this header (card side; SPI byte 2\n"
+		"rules). Prints the SMS user data, UDH 02 71 00 first, as lower-case hex.\n");
+}
+
+static int wrap_response_run(int argc, char **argv)
+{
+	const char *what = "ota wrap-response";
+	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"tar", NULL},
+		   {"counter", NULL}, {"status", NULL}, {"kic-key", NULL}, {"kid-key", NULL}};
+	const char *data_hex;
+	uint8_t status = 0;
+	m2m_scp80_hdr hdr;
+	m2m_scp80_keys keys;
+	m2m_buf data, out;
+	memset(&hdr, 0, sizeof hdr);
+	memset(&keys, 0, sizeof keys);
+	m2m_buf_init(&data);
+	m2m_buf_init(&out);
+	int rc = parse_args(what, argc, argv, o, 8, &data_hex);
+	if (rc < 0)
+		rc = hex_opt(what, &o[0], hdr.spi, 2);
+	if (rc < 0)
+		rc = hex_opt(what, &o[1], &hdr.kic, 1);
+	if (rc < 0)
+		rc = hex_opt(what, &o[2], &hdr.kid, 1);
+	if (rc < 0)
+		rc = hex_opt(what, &o[3], hdr.tar, 3);
+	if (rc < 0)
+		rc = counter_opt(what, &o[4], &hdr.counter);
+	if (rc < 0)
+		rc = hex_opt(what, &o[5], &status, 1);
+	if (rc < 0)
+		rc = key_opt(what, &o[6], &keys.kic);
+	if (rc < 0)
+		rc = key_opt(what, &o[7], &keys.kid);
+	if (rc < 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "DATA_HEX is not hex");
+	if (rc >= 0)
+		goto out;
+	m2m_err err = m2m_buf_append(&out, (const uint8_t[]){0x02, 0x71, 0x00}, 3);
+	if (err == M2M_OK)
+		err = m2m_scp80_wrap_response(&hdr, &keys, status, data.data, data.len, &out);
+	if (err != M2M_OK) {
+		rc = lib_error(what, err, "");
+		goto out;
+	}
+	for (size_t i = 0; i < out.len; i++)
+		printf("%02x", out.data[i]);
+	putchar('\n');
+	rc = M2M_EXIT_OK;
+out:
+	m2m_scp80_keys_wipe(&keys);
+	m2m_buf_free(&data);
+	m2m_buf_free(&out);
+	return rc;
+}
+
+static const m2m_verb ota_verbs[] = {
+	{"wrap", "build an SCP80 command packet (server side)", wrap_run, wrap_help, NULL},
+	{"unwrap-command", "open and check an SCP80 command packet (card side)",
+	 unwrap_command_run, unwrap_command_help, NULL},
+	{"unwrap-response", "open and check a PoR (server side)", unwrap_response_run,
+	 unwrap_response_help, NULL},
+	{"wrap-response", "build a PoR (card side)", wrap_response_run, wrap_response_help, NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+const m2m_verb m2m_verb_ota = {"ota", "SCP80 over SMS: wrap and unwrap secured packets", NULL,
+			       NULL, ota_verbs};
