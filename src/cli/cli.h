@@ -34,6 +34,7 @@ int m2m_cli_wants_help(int argc, char **argv);
 extern const m2m_verb m2m_verb_version;
 extern const m2m_verb m2m_verb_tlv;
 extern const m2m_verb m2m_verb_ota;
+extern const m2m_verb m2m_verb_scp03t;
 extern const m2m_verb m2m_verb_bench;
 
 #endif
