@@ -2,6 +2,8 @@
 #ifndef M2M_CLI_CLI_H
 #define M2M_CLI_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/err.h"
@@ -27,6 +29,8 @@ void m2m_cli_print_verbs(FILE *out, const m2m_verb *verbs);
 /* Prints "m2mrsp: <what>: <message>" to stderr and returns the exit code. */
 int m2m_cli_error(int code, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Prints p as one line of lower-case hex; M2M_EXIT_IO if standard output fails. */
+int m2m_cli_print_hex_line(const char *what, const uint8_t *p, size_t n);
 /* True if argv holds -h or --help. */
 int m2m_cli_wants_help(int argc, char **argv);
 

@@ -6,58 +6,19 @@
 #include "card/scp80.h"
 #include "card/sms.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/hex.h"
 
-#define MAX_OPTS 10
-
-/* One "--name VALUE" option; *val stays NULL when absent. */
-typedef struct {
-	const char *name;
-	const char *val;
-} opt;
-
-/* Fills opts from argv (argv[0] is the verb) and the one positional argument, which may be
- * the empty string. Returns -1 on success, else the exit code after printing the error. */
-static int parse_args(const char *what, int argc, char **argv, opt *opts, size_t nopts,
-		      const char **pos)
+/* Options of the SCP80 verbs, by name; each verb's table lists the ones it takes. */
+static const m2m_opt *get(const m2m_opt *o, size_t n, const char *name)
 {
-	*pos = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
-			size_t k = 0;
-			while (k < nopts && strcmp(opts[k].name, a + 2) != 0)
-				k++;
-			if (k == nopts)
-				return m2m_cli_error(M2M_EXIT_USAGE, what, "unknown option '%s'", a);
-			if (i + 1 >= argc)
-				return m2m_cli_error(M2M_EXIT_USAGE, what, "%s needs a value", a);
-			opts[k].val = argv[++i];
-		} else if (*pos == NULL) {
-			*pos = a;
-		} else {
-			return m2m_cli_error(M2M_EXIT_USAGE, what, "unexpected argument '%s'", a);
-		}
-	}
-	if (*pos == NULL)
-		return m2m_cli_error(M2M_EXIT_USAGE, what, "missing hex argument (try --help)");
-	return -1;
+	return m2m_opts_get(o, n, name);
 }
 
-/* Exactly n bytes of hex from a required option. */
-static int hex_opt(const char *what, const opt *o, uint8_t *out, size_t n)
-{
-	if (o->val == NULL)
-		return m2m_cli_error(M2M_EXIT_USAGE, what, "missing --%s", o->name);
-	if (m2m_hex_decode_exact(o->val, out, n) != M2M_OK)
-		return m2m_cli_error(M2M_EXIT_USAGE, what, "--%s needs %zu bytes of hex", o->name, n);
-	return -1;
-}
-
-static int counter_opt(const char *what, const opt *o, uint64_t *v)
+static int counter_opt(const char *what, const m2m_opt *o, uint64_t *v)
 {
 	uint8_t b[5];
-	int rc = hex_opt(what, o, b, sizeof b);
+	int rc = m2m_opt_hex(what, o, b, sizeof b);
 	*v = 0;
 	for (size_t i = 0; i < sizeof b; i++)
 		*v = (*v << 8) | b[i];
@@ -65,16 +26,40 @@ static int counter_opt(const char *what, const opt *o, uint64_t *v)
 }
 
 /* An optional key; absent leaves k empty. */
-static int key_opt(const char *what, const opt *o, m2m_scp80_key *k)
+static int key_opt(const char *what, const m2m_opt *o, m2m_scp80_key *k)
 {
 	uint8_t b[M2M_SCP80_MAX_KEY];
 	size_t n = 0;
-	int rc = -1;
-	if (o->val != NULL && (m2m_hex_decode(o->val, b, sizeof b, &n) != M2M_OK || n == 0))
+	int rc = 0;
+	if (o->value != NULL && (m2m_hex_decode(o->value, b, sizeof b, &n) != M2M_OK || n == 0))
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--%s needs 1 to 32 bytes of hex", o->name);
-	else if (o->val != NULL)
+	else if (o->value != NULL)
 		m2m_scp80_key_set(k, b, n);
 	m2m_wipe(b, sizeof b);
+	return rc;
+}
+
+/* --kic-key and --kid-key. */
+static int keys_opts(const char *what, const m2m_opt *o, size_t n, m2m_scp80_keys *keys)
+{
+	int rc = key_opt(what, get(o, n, "kic-key"), &keys->kic);
+	if (rc == 0)
+		rc = key_opt(what, get(o, n, "kid-key"), &keys->kid);
+	return rc;
+}
+
+/* --spi, --kic, --kid, --tar and --counter of a command header. */
+static int hdr_opts(const char *what, const m2m_opt *o, size_t n, m2m_scp80_hdr *hdr)
+{
+	int rc = m2m_opt_hex(what, get(o, n, "spi"), hdr->spi, 2);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "kic"), &hdr->kic, 1);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "kid"), &hdr->kid, 1);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "tar"), hdr->tar, 3);
+	if (rc == 0)
+		rc = counter_opt(what, get(o, n, "counter"), &hdr->counter);
 	return rc;
 }
 
@@ -115,7 +100,7 @@ static int read_packet(const char *what, const char *hex, uint8_t iei, m2m_buf *
 		memmove(pkt->data, pkt->data + 3, n - 3);
 		pkt->len = n - 3;
 	}
-	return -1;
+	return 0;
 }
 
 static void wrap_help(FILE *out)
@@ -136,8 +121,9 @@ static void wrap_help(FILE *out)
 static int wrap_run(int argc, char **argv)
 {
 	const char *what = "ota wrap";
-	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"tar", NULL},
-		   {"counter", NULL}, {"kic-key", NULL}, {"kid-key", NULL}};
+	m2m_opt o[] = {M2M_OPT_REQ("spi"), M2M_OPT_REQ("kic"), M2M_OPT_REQ("kid"), M2M_OPT_REQ("tar"),
+		       M2M_OPT_REQ("counter"), M2M_OPT("kic-key"), M2M_OPT("kid-key")};
+	const size_t n = sizeof o / sizeof o[0];
 	const char *data_hex;
 	m2m_scp80_hdr hdr;
 	m2m_scp80_keys keys;
@@ -146,39 +132,26 @@ static int wrap_run(int argc, char **argv)
 	memset(&keys, 0, sizeof keys);
 	m2m_buf_init(&data);
 	m2m_buf_init(&out);
-	int rc = parse_args(what, argc, argv, o, 7, &data_hex);
-	if (rc < 0)
-		rc = hex_opt(what, &o[0], hdr.spi, 2);
-	if (rc < 0)
-		rc = hex_opt(what, &o[1], &hdr.kic, 1);
-	if (rc < 0)
-		rc = hex_opt(what, &o[2], &hdr.kid, 1);
-	if (rc < 0)
-		rc = hex_opt(what, &o[3], hdr.tar, 3);
-	if (rc < 0)
-		rc = counter_opt(what, &o[4], &hdr.counter);
-	if (rc < 0)
-		rc = key_opt(what, &o[5], &keys.kic);
-	if (rc < 0)
-		rc = key_opt(what, &o[6], &keys.kid);
-	if (rc < 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
+	int rc = m2m_opts_parse(what, argc, argv, o, n, &data_hex, true);
+	if (rc == 0)
+		rc = hdr_opts(what, o, n, &hdr);
+	if (rc == 0)
+		rc = keys_opts(what, o, n, &keys);
+	if (rc == 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "DATA_HEX is not hex");
-	if (rc < 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CIPHER) && keys.kic.len == 0)
+	if (rc == 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CIPHER) && keys.kic.len == 0)
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "ciphering (SPI b3) needs --kic-key");
-	if (rc < 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CHK_MASK) == M2M_SCP80_CHK_CC &&
+	if (rc == 0 && (hdr.spi[0] & M2M_SCP80_SPI1_CHK_MASK) == M2M_SCP80_CHK_CC &&
 	    keys.kid.len == 0)
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "a CC needs --kid-key");
-	if (rc >= 0)
+	if (rc != 0)
 		goto out;
 	m2m_err err = m2m_scp80_wrap(&hdr, &keys, data.data, data.len, &out);
 	if (err != M2M_OK) {
 		rc = lib_error(what, err, " (check SPI, KIc/KID algorithms and key lengths)");
 		goto out;
 	}
-	for (size_t i = 0; i < out.len; i++)
-		printf("%02x", out.data[i]);
-	putchar('\n');
-	rc = M2M_EXIT_OK;
+	rc = m2m_cli_print_hex_line(what, out.data, out.len);
 out:
 	m2m_scp80_keys_wipe(&keys);
 	m2m_buf_free(&data);
@@ -202,7 +175,8 @@ static void unwrap_command_help(FILE *out)
 static int unwrap_command_run(int argc, char **argv)
 {
 	const char *what = "ota unwrap-command";
-	opt o[] = {{"kic-key", NULL}, {"kid-key", NULL}, {"last-counter", NULL}};
+	m2m_opt o[] = {M2M_OPT("kic-key"), M2M_OPT("kid-key"), M2M_OPT("last-counter")};
+	const size_t n = sizeof o / sizeof o[0];
 	const char *pkt_hex;
 	m2m_scp80_hdr hdr;
 	m2m_scp80_keys keys;
@@ -212,19 +186,19 @@ static int unwrap_command_run(int argc, char **argv)
 	memset(&keys, 0, sizeof keys);
 	m2m_buf_init(&pkt);
 	m2m_buf_init(&data);
-	int rc = parse_args(what, argc, argv, o, 3, &pkt_hex);
-	if (rc < 0)
-		rc = key_opt(what, &o[0], &keys.kic);
-	if (rc < 0)
-		rc = key_opt(what, &o[1], &keys.kid);
-	if (rc < 0 && o[2].val != NULL)
-		rc = counter_opt(what, &o[2], &last);
-	if (rc < 0)
+	const m2m_opt *last_opt = get(o, n, "last-counter");
+	int rc = m2m_opts_parse(what, argc, argv, o, n, &pkt_hex, true);
+	if (rc == 0)
+		rc = keys_opts(what, o, n, &keys);
+	if (rc == 0 && last_opt->value != NULL)
+		rc = counter_opt(what, last_opt, &last);
+	if (rc == 0)
 		rc = read_packet(what, pkt_hex, M2M_SMS_IEI_CPI, &pkt);
-	if (rc >= 0)
+	if (rc != 0)
 		goto out;
 	m2m_err err = m2m_scp80_unwrap_command(pkt.data, pkt.len, &keys,
-					       o[2].val != NULL ? &last : NULL, &hdr, &status, &data);
+					       last_opt->value != NULL ? &last : NULL, &hdr,
+					       &status, &data);
 	if (err != M2M_OK) {
 		char detail[96];
 		snprintf(detail, sizeof detail, " (PoR status %02x %s)", status,
@@ -265,8 +239,8 @@ static void unwrap_response_help(FILE *out)
 static int unwrap_response_run(int argc, char **argv)
 {
 	const char *what = "ota unwrap-response";
-	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"kic-key", NULL},
-		   {"kid-key", NULL}};
+	m2m_opt o[] = {M2M_OPT_REQ("spi"), M2M_OPT_REQ("kic"), M2M_OPT_REQ("kid"), M2M_OPT("kic-key"), M2M_OPT("kid-key")};
+	const size_t n = sizeof o / sizeof o[0];
 	const char *pkt_hex;
 	uint8_t spi[2], kic = 0, kid = 0;
 	m2m_scp80_rsp rsp;
@@ -275,20 +249,18 @@ static int unwrap_response_run(int argc, char **argv)
 	memset(&keys, 0, sizeof keys);
 	m2m_buf_init(&pkt);
 	m2m_buf_init(&data);
-	int rc = parse_args(what, argc, argv, o, 5, &pkt_hex);
-	if (rc < 0)
-		rc = hex_opt(what, &o[0], spi, 2);
-	if (rc < 0)
-		rc = hex_opt(what, &o[1], &kic, 1);
-	if (rc < 0)
-		rc = hex_opt(what, &o[2], &kid, 1);
-	if (rc < 0)
-		rc = key_opt(what, &o[3], &keys.kic);
-	if (rc < 0)
-		rc = key_opt(what, &o[4], &keys.kid);
-	if (rc < 0)
+	int rc = m2m_opts_parse(what, argc, argv, o, n, &pkt_hex, true);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "spi"), spi, 2);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "kic"), &kic, 1);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "kid"), &kid, 1);
+	if (rc == 0)
+		rc = keys_opts(what, o, n, &keys);
+	if (rc == 0)
 		rc = read_packet(what, pkt_hex, M2M_SMS_IEI_RPI, &pkt);
-	if (rc >= 0)
+	if (rc != 0)
 		goto out;
 	m2m_err err = m2m_scp80_unwrap_response(spi, kic, kid, &keys, pkt.data, pkt.len, &rsp,
 						&data);
@@ -325,8 +297,9 @@ static void wrap_response_help(FILE *out)
 static int wrap_response_run(int argc, char **argv)
 {
 	const char *what = "ota wrap-response";
-	opt o[] = {{"spi", NULL}, {"kic", NULL}, {"kid", NULL}, {"tar", NULL},
-		   {"counter", NULL}, {"status", NULL}, {"kic-key", NULL}, {"kid-key", NULL}};
+	m2m_opt o[] = {M2M_OPT_REQ("spi"), M2M_OPT_REQ("kic"), M2M_OPT_REQ("kid"), M2M_OPT_REQ("tar"),
+		       M2M_OPT_REQ("counter"), M2M_OPT_REQ("status"), M2M_OPT("kic-key"), M2M_OPT("kid-key")};
+	const size_t n = sizeof o / sizeof o[0];
 	const char *data_hex;
 	uint8_t status = 0;
 	m2m_scp80_hdr hdr;
@@ -336,26 +309,16 @@ static int wrap_response_run(int argc, char **argv)
 	memset(&keys, 0, sizeof keys);
 	m2m_buf_init(&data);
 	m2m_buf_init(&out);
-	int rc = parse_args(what, argc, argv, o, 8, &data_hex);
-	if (rc < 0)
-		rc = hex_opt(what, &o[0], hdr.spi, 2);
-	if (rc < 0)
-		rc = hex_opt(what, &o[1], &hdr.kic, 1);
-	if (rc < 0)
-		rc = hex_opt(what, &o[2], &hdr.kid, 1);
-	if (rc < 0)
-		rc = hex_opt(what, &o[3], hdr.tar, 3);
-	if (rc < 0)
-		rc = counter_opt(what, &o[4], &hdr.counter);
-	if (rc < 0)
-		rc = hex_opt(what, &o[5], &status, 1);
-	if (rc < 0)
-		rc = key_opt(what, &o[6], &keys.kic);
-	if (rc < 0)
-		rc = key_opt(what, &o[7], &keys.kid);
-	if (rc < 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
+	int rc = m2m_opts_parse(what, argc, argv, o, n, &data_hex, true);
+	if (rc == 0)
+		rc = hdr_opts(what, o, n, &hdr);
+	if (rc == 0)
+		rc = m2m_opt_hex(what, get(o, n, "status"), &status, 1);
+	if (rc == 0)
+		rc = keys_opts(what, o, n, &keys);
+	if (rc == 0 && m2m_hex_decode_buf(data_hex, &data) != M2M_OK)
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "DATA_HEX is not hex");
-	if (rc >= 0)
+	if (rc != 0)
 		goto out;
 	m2m_err err = m2m_buf_append(&out, (const uint8_t[]){0x02, 0x71, 0x00}, 3);
 	if (err == M2M_OK)
@@ -364,10 +327,7 @@ static int wrap_response_run(int argc, char **argv)
 		rc = lib_error(what, err, "");
 		goto out;
 	}
-	for (size_t i = 0; i < out.len; i++)
-		printf("%02x", out.data[i]);
-	putchar('\n');
-	rc = M2M_EXIT_OK;
+	rc = m2m_cli_print_hex_line(what, out.data, out.len);
 out:
 	m2m_scp80_keys_wipe(&keys);
 	m2m_buf_free(&data);

@@ -7,54 +7,8 @@
 
 #include "card/scp03t.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/hex.h"
-
-typedef struct {
-	const char *name;
-	const char *value;
-	int required;
-} scp_opt;
-
-/* Parses "--name VALUE" / "--name=VALUE" pairs into opts and one optional positional
- * argument; returns 0 or prints the usage error and returns M2M_EXIT_USAGE. */
-static int parse_opts(const char *what, int argc, char **argv, scp_opt *opts, size_t n_opts,
-		      const char **positional)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-			if (positional == NULL || *positional != NULL)
-				return m2m_cli_error(M2M_EXIT_USAGE, what, "unexpected argument '%s'", a);
-			*positional = a;
-			continue;
-		}
-		const char *eq = strchr(a, '=');
-		size_t len = eq != NULL ? (size_t)(eq - a) - 2 : strlen(a) - 2;
-		scp_opt *o = NULL;
-		for (size_t j = 0; j < n_opts; j++)
-			if (strlen(opts[j].name) == len && strncmp(opts[j].name, a + 2, len) == 0)
-				o = &opts[j];
-		if (o == NULL)
-			return m2m_cli_error(M2M_EXIT_USAGE, what, "unknown option '%s'", a);
-		if (eq == NULL && i + 1 >= argc)
-			return m2m_cli_error(M2M_EXIT_USAGE, what, "option '%s' needs a value", a);
-		o->value = eq != NULL ? eq + 1 : argv[++i];
-	}
-	for (size_t j = 0; j < n_opts; j++)
-		if (opts[j].required && opts[j].value == NULL)
-			return m2m_cli_error(M2M_EXIT_USAGE, what, "missing --%s (try --help)",
-					     opts[j].name);
-	return 0;
-}
-
-/* Exactly `want` bytes of hex, else a usage error naming the option. */
-static int hex_arg(const char *what, const char *name, const char *hex, uint8_t *out, size_t want)
-{
-	if (m2m_hex_decode_exact(hex, out, want) != M2M_OK)
-		return m2m_cli_error(M2M_EXIT_USAGE, what, "--%s: expected %zu bytes of hex", name,
-				     want);
-	return 0;
-}
 
 static int keys_arg(const char *what, const char *enc_hex, const char *mac_hex, uint8_t kvn,
 		    m2m_scp03_keys *k)
@@ -69,19 +23,6 @@ static int keys_arg(const char *what, const char *enc_hex, const char *mac_hex, 
 				   "--enc and --mac must be AES keys of one length (16, 24 or 32 bytes)");
 	m2m_wipe(enc, sizeof enc);
 	m2m_wipe(mac, sizeof mac);
-	return rc;
-}
-
-static int print_hex_line(const uint8_t *p, size_t n)
-{
-	m2m_buf line;
-	m2m_buf_init(&line);
-	int rc = M2M_EXIT_OK;
-	if (m2m_hex_append(&line, p, n) != M2M_OK || m2m_buf_append_u8(&line, '\n') != M2M_OK)
-		rc = m2m_cli_error(M2M_EXIT_FAILED, "scp03t", "out of memory");
-	else if (fwrite(line.data, 1, line.len, stdout) != line.len || fflush(stdout) != 0)
-		rc = m2m_cli_error(M2M_EXIT_IO, "scp03t", "write to standard output failed");
-	m2m_buf_free(&line);
 	return rc;
 }
 
@@ -137,7 +78,7 @@ static int wrap_segments(m2m_scp03t_host *h, const m2m_buf *data, size_t seg)
 			rc = m2m_cli_error(M2M_EXIT_FAILED, "scp03t wrap", "segment at %zu: %s", off,
 					   m2m_strerror(err));
 		else
-			rc = print_hex_line(tlv.data, tlv.len);
+			rc = m2m_cli_print_hex_line("scp03t wrap", tlv.data, tlv.len);
 	}
 	m2m_buf_free(&tlv);
 	return rc;
@@ -159,9 +100,8 @@ static int parse_segment_size(const char *s, size_t *seg)
 static int wrap_run(int argc, char **argv)
 {
 	const char *what = "scp03t wrap";
-	scp_opt o[] = {{"enc", NULL, 1}, {"mac", NULL, 1}, {"kvn", NULL, 1},
-		       {"host-challenge", NULL, 1}, {"card-response", NULL, 1},
-		       {"segment-size", NULL, 0}};
+	m2m_opt o[] = {M2M_OPT_REQ("enc"), M2M_OPT_REQ("mac"), M2M_OPT_REQ("kvn"), M2M_OPT_REQ("host-challenge"),
+		       M2M_OPT_REQ("card-response"), M2M_OPT("segment-size")};
 	const char *file = NULL;
 	m2m_scp03_keys keys;
 	m2m_scp03t_host h;
@@ -173,13 +113,11 @@ static int wrap_run(int argc, char **argv)
 	m2m_buf_init(&tlv);
 	uint8_t kvn = 0, hc[8];
 	size_t seg = 0;
-	int rc = parse_opts(what, argc, argv, o, sizeof o / sizeof o[0], &file);
-	if (rc == 0 && file == NULL)
-		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "missing FILE (try --help)");
+	int rc = m2m_opts_parse(what, argc, argv, o, sizeof o / sizeof o[0], &file, true);
 	if (rc == 0)
-		rc = hex_arg(what, "kvn", o[2].value, &kvn, 1);
+		rc = m2m_opt_hex(what, &o[2], &kvn, 1);
 	if (rc == 0)
-		rc = hex_arg(what, "host-challenge", o[3].value, hc, sizeof hc);
+		rc = m2m_opt_hex(what, &o[3], hc, sizeof hc);
 	if (rc == 0 && m2m_hex_decode_buf(o[4].value, &resp) != M2M_OK)
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--card-response: malformed hex");
 	if (rc == 0)
@@ -199,7 +137,7 @@ static int wrap_run(int argc, char **argv)
 				   err == M2M_ERR_VERIFY ? " (wrong card cryptogram or KVN)" : "");
 		goto out;
 	}
-	rc = print_hex_line(tlv.data, tlv.len);
+	rc = m2m_cli_print_hex_line(what, tlv.data, tlv.len);
 	if (rc == 0)
 		rc = wrap_segments(&h, &data, seg);
 out:
@@ -255,7 +193,7 @@ static int unwrap_one(m2m_scp03t_card *c, const char *line, size_t lineno, m2m_b
 	}
 	err = m2m_scp03t_card_process(c, cmd.data, cmd.len, &resp, plain);
 	if (resp.len > 0)
-		rc = print_hex_line(resp.data, resp.len);
+		rc = m2m_cli_print_hex_line("scp03t unwrap", resp.data, resp.len);
 	if (err != M2M_OK)
 		rc = m2m_cli_error(M2M_EXIT_FAILED, "scp03t unwrap", "line %zu: command rejected: %s",
 				   lineno, m2m_strerror(err));
@@ -297,9 +235,8 @@ static int write_file(const char *path, const m2m_buf *data)
 static int unwrap_run(int argc, char **argv)
 {
 	const char *what = "scp03t unwrap";
-	scp_opt o[] = {{"enc", NULL, 1}, {"mac", NULL, 1}, {"aid", NULL, 1},
-		       {"sequence-counter", NULL, 1}, {"out", NULL, 1},
-		       {"key-div-data", NULL, 0}, {"kvn", NULL, 0}};
+	m2m_opt o[] = {M2M_OPT_REQ("enc"), M2M_OPT_REQ("mac"), M2M_OPT_REQ("aid"), M2M_OPT_REQ("sequence-counter"),
+		       M2M_OPT_REQ("out"), M2M_OPT("key-div-data"), M2M_OPT("kvn")};
 	m2m_scp03_keys keys;
 	m2m_scp03t_card card;
 	memset(&keys, 0, sizeof keys);
@@ -308,16 +245,16 @@ static int unwrap_run(int argc, char **argv)
 	m2m_buf_init(&plain);
 	uint8_t aid[M2M_SCP03_AID_MAX], seq[3], kd[M2M_SCP03_KEY_DIV] = {0}, kvn = 0;
 	size_t aid_len = 0;
-	int rc = parse_opts(what, argc, argv, o, sizeof o / sizeof o[0], NULL);
+	int rc = m2m_opts_parse(what, argc, argv, o, sizeof o / sizeof o[0], NULL, false);
 	if (rc == 0 && (m2m_hex_decode(o[2].value, aid, sizeof aid, &aid_len) != M2M_OK ||
 			aid_len < 5))
 		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--aid: expected 5 to 16 bytes of hex");
 	if (rc == 0)
-		rc = hex_arg(what, "sequence-counter", o[3].value, seq, sizeof seq);
+		rc = m2m_opt_hex(what, &o[3], seq, sizeof seq);
 	if (rc == 0 && o[5].value != NULL)
-		rc = hex_arg(what, "key-div-data", o[5].value, kd, sizeof kd);
+		rc = m2m_opt_hex(what, &o[5], kd, sizeof kd);
 	if (rc == 0 && o[6].value != NULL)
-		rc = hex_arg(what, "kvn", o[6].value, &kvn, 1);
+		rc = m2m_opt_hex(what, &o[6], &kvn, 1);
 	if (rc == 0)
 		rc = keys_arg(what, o[0].value, o[1].value, kvn, &keys);
 	if (rc == 0 && m2m_scp03t_card_init(&card, &keys, aid, aid_len, seq, kd,
