@@ -81,6 +81,29 @@ m2m_err m2m_sms_deliver_decode(const uint8_t *p, size_t n, m2m_sms_tpdu *t);
 m2m_err m2m_sms_submit_encode(const m2m_sms_tpdu *t, m2m_buf *out);
 m2m_err m2m_sms_submit_decode(const uint8_t *p, size_t n, m2m_sms_tpdu *t);
 
+/* SMS-DELIVER-REPORT (TS 23.040 9.2.2.1a), the card's answer inside RP-ACK or RP-ERROR; with
+ * SPI2 b6 = 0 it carries the PoR (UDH 02 71 00). Optional fields are present as TP-PI says. */
+#define M2M_SMS_PI_PID 0x01
+#define M2M_SMS_PI_DCS 0x02
+#define M2M_SMS_PI_UDL 0x04
+
+typedef struct {
+	bool error;        /* RP-ERROR variant: TP-FCS present */
+	uint8_t fcs;       /* TP-FCS, e.g. D4 "SIM data download error" */
+	uint8_t pi;        /* TP-PI: which of pid, dcs, ud follow */
+	uint8_t pid;
+	uint8_t dcs;
+	bool udhi;
+	const uint8_t *ud; /* TP-UD including the UDH; on decode, points into the input */
+	size_t ud_len;
+} m2m_sms_report;
+
+/* 8-bit user data only; at most 140 octets of TP-UD (a longer PoR goes by SMS-SUBMIT). */
+m2m_err m2m_sms_report_encode(const m2m_sms_report *r, m2m_buf *out);
+/* error says which variant the caller received (RP-ERROR carries TP-FCS), as the TPDU itself
+ * does not tell. */
+m2m_err m2m_sms_report_decode(const uint8_t *p, size_t n, bool error, m2m_sms_report *r);
+
 /* One information element of a UDH. */
 typedef struct {
 	uint8_t iei;

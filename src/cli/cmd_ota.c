@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "card/scp80.h"
 #include "card/sms.h"
@@ -335,6 +336,115 @@ out:
 	return rc;
 }
 
+static void sms_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp ota sms [--oa DIGITS] [--ton-npi HEX2] [--scts HEX14]\n"
+		"                      [--ref HEX4] [--ref16] PACKET_HEX\n"
+		"\n"
+		"Prints the SMS-DELIVER TPDUs (3GPP TS 23.040) that carry the SCP80 command packet\n"
+		"PACKET_HEX (CPL first, as `ota wrap` prints it) to the card, one lower-case hex TPDU\n"
+		"per line: PID 7F, DCS F6 (class 2, 8-bit), UDH with the command packet identifier\n"
+		"70 00, and, when the packet does not fit one SM (137 octets), a concatenation\n"
+		"element (IEI 00 with an 8-bit reference, IEI 08 with --ref16) in every part.\n"
+		"--oa is the originating address (default 0, TON/NPI 81), --scts the service centre\n"
+		"time stamp as 7 semi-octet bytes (default: now, UTC), --ref the concatenation\n"
+		"reference (default 0).\n");
+}
+
+/* The SCTS of now, in UTC. */
+static void scts_now(uint8_t out[7])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	m2m_sms_time st = {(unsigned)tm.tm_year % 100, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday,
+			   (unsigned)tm.tm_hour, (unsigned)tm.tm_min, (unsigned)tm.tm_sec, 0};
+	m2m_sms_scts_encode(&st, out);
+}
+
+static int sms_tpdu_opts(const char *what, const m2m_opt *o, size_t n, m2m_sms_tpdu *t,
+			 uint16_t *ref)
+{
+	const m2m_opt *oa = get(o, n, "oa"), *ton = get(o, n, "ton-npi");
+	const m2m_opt *scts = get(o, n, "scts"), *r = get(o, n, "ref");
+	uint8_t ref_b[2] = {0, 0};
+	int rc = 0;
+	t->addr.ton_npi = 0x81;
+	snprintf(t->addr.digits, sizeof t->addr.digits, "%s", oa->value != NULL ? oa->value : "0");
+	if (oa->value != NULL && strlen(oa->value) > M2M_SMS_ADDR_MAX_DIGITS)
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--oa has more than %d digits",
+				   M2M_SMS_ADDR_MAX_DIGITS);
+	if (rc == 0 && ton->value != NULL)
+		rc = m2m_opt_hex(what, ton, &t->addr.ton_npi, 1);
+	if (rc == 0 && scts->value != NULL)
+		rc = m2m_opt_hex(what, scts, t->scts, 7);
+	else if (rc == 0)
+		scts_now(t->scts);
+	if (rc == 0 && r->value != NULL)
+		rc = m2m_opt_hex(what, r, ref_b, 2);
+	*ref = (uint16_t)(ref_b[0] << 8 | ref_b[1]);
+	t->pid = M2M_SMS_PID_SIM_DL;
+	t->dcs = M2M_SMS_DCS_CLASS2_8BIT;
+	t->udhi = true;
+	return rc;
+}
+
+static int print_deliver(const char *what, m2m_sms_tpdu *t, const m2m_buf *ud)
+{
+	m2m_buf tpdu;
+	m2m_buf_init(&tpdu);
+	t->ud = ud->data;
+	t->ud_len = ud->len;
+	m2m_err err = m2m_sms_deliver_encode(t, &tpdu);
+	int rc = err == M2M_OK ? m2m_cli_print_hex_line(what, tpdu.data, tpdu.len)
+			       : lib_error(what, err, " (check --oa and --ton-npi)");
+	m2m_buf_free(&tpdu);
+	return rc;
+}
+
+static int sms_run(int argc, char **argv)
+{
+	const char *what = "ota sms";
+	m2m_opt o[] = {M2M_OPT("oa"), M2M_OPT("ton-npi"), M2M_OPT("scts"), M2M_OPT("ref"),
+		       M2M_FLAG("ref16")};
+	const size_t n = sizeof o / sizeof o[0];
+	const char *pkt_hex;
+	m2m_sms_tpdu t;
+	uint16_t ref = 0;
+	size_t count = 0;
+	m2m_buf pkt, parts[M2M_SMS_MAX_PARTS];
+	memset(&t, 0, sizeof t);
+	m2m_buf_init(&pkt);
+	for (size_t i = 0; i < M2M_SMS_MAX_PARTS; i++)
+		m2m_buf_init(&parts[i]);
+	int rc = m2m_opts_parse(what, argc, argv, o, n, &pkt_hex, true);
+	if (rc == 0)
+		rc = sms_tpdu_opts(what, o, n, &t, &ref);
+	if (rc == 0)
+		rc = read_packet(what, pkt_hex, M2M_SMS_IEI_CPI, &pkt);
+	if (rc != 0)
+		goto out;
+	bool ref16 = get(o, n, "ref16")->value != NULL;
+	if (!ref16 && ref > 0xFF) {
+		rc = m2m_cli_error(M2M_EXIT_USAGE, what, "--ref above 00ff needs --ref16");
+		goto out;
+	}
+	m2m_err err = m2m_sms_segment(M2M_SMS_IEI_CPI, pkt.data, pkt.len, ref, ref16, parts,
+				      M2M_SMS_MAX_PARTS, &count);
+	if (err != M2M_OK) {
+		rc = lib_error(what, err, " (packet too long for 255 SMS?)");
+		goto out;
+	}
+	for (size_t i = 0; i < count && rc == 0; i++)
+		rc = print_deliver(what, &t, &parts[i]);
+out:
+	m2m_buf_free(&pkt);
+	for (size_t i = 0; i < M2M_SMS_MAX_PARTS; i++)
+		m2m_buf_free(&parts[i]);
+	return rc;
+}
+
 static const m2m_verb ota_verbs[] = {
 	{"wrap", "build an SCP80 command packet (server side)", wrap_run, wrap_help, NULL},
 	{"unwrap-command", "open and check an SCP80 command packet (card side)",
@@ -342,6 +452,7 @@ static const m2m_verb ota_verbs[] = {
 	{"unwrap-response", "open and check a PoR (server side)", unwrap_response_run,
 	 unwrap_response_help, NULL},
 	{"wrap-response", "build a PoR (card side)", wrap_response_run, wrap_response_help, NULL},
+	{"sms", "the SMS-DELIVER TPDUs that carry a command packet", sms_run, sms_help, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

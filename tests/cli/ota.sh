@@ -114,6 +114,36 @@ if run 0 ota wrap-response --spi 0619 --kic 22 --kid 22 --tar b00011 --counter 0
 	expect_out "$AES_POR" "wrap-response"
 fi
 
+# sms: pySim's SMS-DELIVER for the 3DES packet (test_ota.py, SmsTest). pySim sets TP-UDL to 03
+# by hand; TS 23.040 wants the octet count of the user data, 3 + 34 = 0x25.
+if run 0 ota sms --oa 12345678 --ton-npi 81 --scts 22705200000000 $DES_PKT; then
+	expect_out "400881214365877ff622705200000000""25""027000""$DES_PKT" "sms single part"
+fi
+# A 300-byte packet needs three parts, each with UDH 05 00 03 ref total seq (the first also
+# with 70 00), and together they carry the packet.
+LONG=$("$BIN" ota wrap --spi 0000 --kic 00 --kid 00 --tar 000001 --counter 0000000000 \
+	"$(printf 'ab%.0s' $(seq 300))")
+if run 0 ota sms --oa 1 --scts 22705200000000 --ref 0042 "$LONG"; then
+	mapfile -t PARTS <<<"$OUT"
+	[[ ${#PARTS[@]} -eq 3 ]] || fail "sms long: ${#PARTS[@]} parts, expected 3"
+	BODY=""
+	for i in 0 1 2; do
+		p=${PARTS[$i]:-}
+		hdr=${p:0:26}                   # 40, OA 01 81 f1, 7f f6, SCTS; then UDL
+		ud=${p:28}
+		[[ $hdr == 400181f17ff622705200000000 ]] || fail "sms long part $i header: $hdr"
+		[[ $((16#${p:26:2})) -eq $((${#ud} / 2)) ]] || fail "sms long part $i UDL"
+		case $i in
+		0) [[ $ud == 0700034203017000* ]] || fail "sms long part 0 UDH: ${ud:0:16}"; BODY+=${ud:16} ;;
+		*) [[ $ud == 0500034203$(printf %02x $((i + 1)))* ]] || fail "sms long part $i UDH: ${ud:0:12}"
+		   BODY+=${ud:12} ;;
+		esac
+	done
+	[[ $BODY == "$LONG" ]] || fail "sms long: the parts do not carry the packet"
+fi
+run 2 ota sms --ref 0100 $DES_PKT || true
+run 2 ota sms --scts 22 $DES_PKT || true
+
 if [[ $FAILS -ne 0 ]]; then
 	echo "ota.sh: $FAILS check(s) failed" >&2
 	exit 1
