@@ -274,6 +274,15 @@ static m2m_err read_cmd_header(m2m_rd *r, m2m_scp80_hdr *hdr, size_t *chk_len)
 	return err;
 }
 
+m2m_err m2m_scp80_command_header(const uint8_t *pkt, size_t n, m2m_scp80_hdr *hdr)
+{
+	m2m_rd r;
+	size_t chk_len;
+	memset(hdr, 0, sizeof *hdr);
+	m2m_rd_init(&r, pkt, n);
+	return read_cmd_header(&r, hdr, &chk_len);
+}
+
 /* Copies the part after the clear header and deciphers it if SPI asks. */
 static m2m_err open_body(bool ciphered, uint8_t kic, const m2m_scp80_key *k, m2m_rd *r,
 			 m2m_buf *plain)

@@ -129,6 +129,10 @@ m2m_err m2m_scp80_wrap(const m2m_scp80_hdr *hdr, const m2m_scp80_keys *keys,
 m2m_scp80_por_status m2m_scp80_counter_check(const uint8_t spi[2], uint64_t last,
 					     uint64_t received);
 
+/* Card side: reads the clear header (SPI, KIc, KID, TAR) of a command packet, checking only
+ * its lengths, so the card can find the key set before opening it. */
+m2m_err m2m_scp80_command_header(const uint8_t *pkt, size_t n, m2m_scp80_hdr *hdr);
+
 /* Card side: opens a command packet (CPL first). hdr gets the header as far as it could be
  * read (enough for a PoR once TAR is known), *status the PoR status to report, data (appended)
  * the secured data without padding. last_counter NULL skips the counter check; otherwise the
@@ -153,5 +157,29 @@ m2m_err m2m_scp80_wrap_response(const m2m_scp80_hdr *cmd, const m2m_scp80_keys *
 m2m_err m2m_scp80_unwrap_response(const uint8_t spi[2], uint8_t kic, uint8_t kid,
 				  const m2m_scp80_keys *keys, const uint8_t *pkt, size_t n,
 				  m2m_scp80_rsp *rsp, m2m_buf *data);
+
+/* ---- the card's receiving end (scp80_card.c) ---- */
+
+/* What the card holds for one TAR and the key indexes of a packet. */
+typedef struct {
+	m2m_scp80_keys keys;
+	uint64_t last_counter;
+	/* The least security the application accepts (TS 102 225 5.1.1): SPI1 bits for the
+	 * check (b2b1: 01 RC, 10 CC), ciphering (b3) and the lowest counter mode (b5b4). */
+	uint8_t min_spi1;
+} m2m_scp80_tar_info;
+
+/* Finds the key set of a TAR and the KIc/KID key indexes: M2M_POR_OK with info filled,
+ * M2M_POR_TAR_UNKNOWN, or M2M_POR_UNDEFINED_SECURITY_ERROR for unknown key indexes. */
+typedef m2m_scp80_por_status (*m2m_scp80_tar_lookup)(void *ctx, const uint8_t tar[3],
+						     uint8_t kic, uint8_t kid,
+						     m2m_scp80_tar_info *info);
+
+/* The card's handling of a received command packet: header, key set lookup by TAR, the
+ * application's minimum security level (status 0A), then m2m_scp80_unwrap_command with the
+ * stored counter. On M2M_OK the caller stores hdr->counter as the TAR's new counter.
+ * *status is the PoR status in every case; M2M_ERR_STATE for 09/0A/06 refusals. */
+m2m_err m2m_scp80_card_receive(const uint8_t *pkt, size_t n, m2m_scp80_tar_lookup lookup,
+			       void *ctx, m2m_scp80_hdr *hdr, uint8_t *status, m2m_buf *data);
 
 #endif
