@@ -132,16 +132,11 @@ out:
 int m2m_bench_crypto(int argc, char **argv)
 {
 	double seconds = 1.0;
-	for (int i = 1; i < argc; i++) {
-		char *end = NULL;
-		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-			seconds = strtod(argv[++i], &end);
-		if (end == NULL || *end != '\0' || seconds <= 0 || seconds > 600)
-			return m2m_cli_error(M2M_EXIT_USAGE, "bench crypto",
-					     "usage: m2mrsp bench crypto [--seconds S] (0 < S <= 600)");
-	}
+	int rc = m2m_bench_seconds("bench crypto", argc, argv, &seconds);
+	if (rc != M2M_EXIT_OK)
+		return rc;
 	printf("# m2mrsp bench crypto: one thread, %.1f s per figure\n", seconds);
-	int rc = bench_symmetric(seconds);
+	rc = bench_symmetric(seconds);
 	static const m2m_curve curves[] = {M2M_CURVE_P256, M2M_CURVE_BRAINPOOLP256R1,
 					   M2M_CURVE_FRP256V1};
 	for (size_t i = 0; rc == M2M_EXIT_OK && i < sizeof curves / sizeof curves[0]; i++)

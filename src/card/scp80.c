@@ -157,8 +157,13 @@ static m2m_err check_apply(unsigned chk, uint8_t kid, const m2m_scp80_key *k,
 			   size_t chk_off, size_t len, bool verify)
 {
 	uint8_t val[M2M_SCP80_CC_LEN];
+	/* Most packets fit one SMS: gather the check input on the stack, the heap beyond. */
+	uint8_t small[256];
 	m2m_buf in;
-	m2m_buf_init(&in);
+	if (prefix_len + n - len <= sizeof small)
+		m2m_buf_init_fixed(&in, small, sizeof small);
+	else
+		m2m_buf_init(&in);
 	m2m_err err = M2M_OK;
 	if (len == 0)
 		goto out;
@@ -200,8 +205,7 @@ m2m_err m2m_scp80_wrap(const m2m_scp80_hdr *hdr, const m2m_scp80_keys *keys,
 	bool ciphered = (hdr->spi[0] & M2M_SCP80_SPI1_CIPHER) != 0;
 	size_t chk_len = 0, pad = 0;
 	uint8_t head[CMD_HDR_LEN + CNTR_LEN + 1];
-	m2m_buf pkt;
-	m2m_buf_init(&pkt);
+	size_t start = out->len;
 	m2m_err err = m2m_scp80_check_len(chk, hdr->kid, &chk_len);
 	if (err == M2M_OK)
 		err = padding(ciphered, hdr->kic, &keys->kic, CNTR_LEN + 1 + chk_len + len, &pad);
@@ -220,20 +224,23 @@ m2m_err m2m_scp80_wrap(const m2m_scp80_hdr *hdr, const m2m_scp80_keys *keys,
 	memcpy(head + 7, hdr->tar, 3);
 	put_be(head + CMD_HDR_LEN, hdr->counter, CNTR_LEN);
 	head[CMD_HDR_LEN + CNTR_LEN] = (uint8_t)pad;
-	if ((err = m2m_buf_append(&pkt, head, sizeof head)) != M2M_OK ||
-	    (err = m2m_buf_append_fill(&pkt, 0, chk_len)) != M2M_OK ||
-	    (err = m2m_buf_append(&pkt, data, len)) != M2M_OK ||
-	    (err = m2m_buf_append_fill(&pkt, 0, pad)) != M2M_OK)
+	/* Built in place at the end of out; removed again on any failure. */
+	if ((err = m2m_buf_append(out, head, sizeof head)) != M2M_OK ||
+	    (err = m2m_buf_append_fill(out, 0, chk_len)) != M2M_OK ||
+	    (err = m2m_buf_append(out, data, len)) != M2M_OK ||
+	    (err = m2m_buf_append_fill(out, 0, pad)) != M2M_OK)
 		goto out;
-	err = check_apply(chk, hdr->kid, &keys->kid, NULL, 0, pkt.data, pkt.len, sizeof head,
-			  chk_len, false);
+	uint8_t *pkt = out->data + start;
+	size_t pkt_len = out->len - start;
+	err = check_apply(chk, hdr->kid, &keys->kid, NULL, 0, pkt, pkt_len, sizeof head, chk_len,
+			  false);
 	if (err == M2M_OK && ciphered)
-		err = cipher(hdr->kic, &keys->kic, true, pkt.data + CMD_HDR_LEN,
-			     pkt.len - CMD_HDR_LEN);
-	if (err == M2M_OK)
-		err = m2m_buf_append(out, pkt.data, pkt.len);
+		err = cipher(hdr->kic, &keys->kic, true, pkt + CMD_HDR_LEN, pkt_len - CMD_HDR_LEN);
 out:
-	m2m_buf_free(&pkt);
+	if (err != M2M_OK && out->len > start) {
+		m2m_wipe(out->data + start, out->len - start);
+		out->len = start;
+	}
 	return err;
 }
 
