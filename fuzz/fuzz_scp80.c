@@ -56,6 +56,12 @@ static void fuzz_sms(const uint8_t *data, size_t size)
 		abort();
 	if (m2m_envelope_sms_pp_decode(data, size, &e) == M2M_OK && e.tpdu + e.tpdu_len > data + size)
 		abort();
+	for (int error = 0; error < 2; error++) {
+		m2m_sms_report r;
+		if (m2m_sms_report_decode(data, size, error, &r) == M2M_OK && r.ud_len > 0 &&
+		    r.ud + r.ud_len > data + size)
+			abort();
+	}
 	if (!reasm_ready) {
 		m2m_sms_reasm_init(&reasm);
 		reasm_ready = 1;
