@@ -1,0 +1,292 @@
+/* evhttp server: one generic callback turns each request into an m2m_http_request, runs the
+ * handler and sends its m2m_http_response. TLS comes from OpenSSL bufferevents (evhttp_set_bevcb),
+ * so PSK and certificate HTTPS share one path. */
+#include "net/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#define LOG "http"
+#define MAX_HEADERS_SIZE 16384
+
+struct m2m_http_server {
+	struct evhttp *http;
+	SSL_CTX *tls;
+	uint16_t port;
+	m2m_http_handler handler;
+	void *arg;
+};
+
+struct m2m_http_response {
+	int code;
+	char reason[64];
+	bool chunked;
+	struct evkeyvalq *headers;
+	struct evbuffer *body;
+};
+
+static const char *method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "UNKNOWN";
+	}
+}
+
+const char *m2m_http_request_header(const m2m_http_request *req, const char *name)
+{
+	if (!req || !req->priv || !name)
+		return NULL;
+	/* evhttp_find_header compares case-insensitively. */
+	return evhttp_find_header(evhttp_request_get_input_headers((void *)req->priv), name);
+}
+
+m2m_err m2m_http_request_header_at(const m2m_http_request *req, size_t i, const char **name,
+				   const char **value)
+{
+	if (!req || !req->priv || !name || !value)
+		return M2M_ERR_ARG;
+	struct evkeyvalq *h = evhttp_request_get_input_headers((void *)req->priv);
+	for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next) {
+		if (i-- == 0) {
+			*name = kv->key;
+			*value = kv->value;
+			return M2M_OK;
+		}
+	}
+	return M2M_END;
+}
+
+void m2m_http_response_status(m2m_http_response *resp, int code, const char *reason)
+{
+	if (!resp || code < 100 || code > 999)
+		return;
+	resp->code = code;
+	resp->reason[0] = '\0';
+	if (reason)
+		snprintf(resp->reason, sizeof resp->reason, "%s", reason);
+}
+
+static bool header_text_ok(const char *s, bool name)
+{
+	if (!s || (name && !*s))
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f || (name && (c == ' ' || c == ':')))
+			return false;
+	}
+	return true;
+}
+
+m2m_err m2m_http_response_header(m2m_http_response *resp, const char *name, const char *value)
+{
+	if (!resp || !header_text_ok(name, true) || !header_text_ok(value, false))
+		return M2M_ERR_ARG;
+	return evhttp_add_header(resp->headers, name, value) == 0 ? M2M_OK : M2M_ERR_NOMEM;
+}
+
+m2m_err m2m_http_response_body(m2m_http_response *resp, const void *p, size_t n)
+{
+	if (!resp || (!p && n))
+		return M2M_ERR_ARG;
+	return evbuffer_add(resp->body, p, n) == 0 ? M2M_OK : M2M_ERR_NOMEM;
+}
+
+void m2m_http_response_chunked(m2m_http_response *resp, bool on)
+{
+	if (resp)
+		resp->chunked = on;
+}
+
+/* The TLS identity of the connection carrying req, if it is TLS. */
+static void request_peer(struct evhttp_request *er, m2m_http_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(er);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	if (!ssl)
+		return;
+	req->tls = true;
+	if (m2m_tls_peer_get(ssl, &req->peer) != M2M_OK)
+		m2m_warn(LOG, "could not read the TLS peer identity");
+}
+
+static void send_response(struct evhttp_request *er, m2m_http_response *resp)
+{
+	const char *reason = resp->reason[0] ? resp->reason : NULL;
+	if (!resp->chunked) {
+		evhttp_send_reply(er, resp->code, reason, resp->body);
+		return;
+	}
+	/* Without Content-Length evhttp chunks for HTTP/1.1 and streams-then-closes for 1.0. */
+	evhttp_remove_header(resp->headers, "Content-Length");
+	evhttp_send_reply_start(er, resp->code, reason);
+	evhttp_send_reply_chunk(er, resp->body);
+	evhttp_send_reply_end(er);
+}
+
+static void on_request(struct evhttp_request *er, void *arg)
+{
+	m2m_http_server *s = arg;
+	m2m_http_request req = {0};
+	m2m_http_response resp = {.code = 200};
+	struct evbuffer *in = evhttp_request_get_input_buffer(er);
+	static const uint8_t empty[1];
+
+	resp.headers = evhttp_request_get_output_headers(er);
+	resp.body = evbuffer_new();
+	if (!resp.body) {
+		evhttp_send_error(er, 500, NULL);
+		goto out;
+	}
+	req.method = method_name(evhttp_request_get_command(er));
+	req.uri = evhttp_request_get_uri(er);
+	req.body_len = evbuffer_get_length(in);
+	req.body = req.body_len ? evbuffer_pullup(in, -1) : empty;
+	req.priv = er;
+	if (!req.body) {
+		evhttp_send_error(er, 500, NULL);
+		goto out;
+	}
+	request_peer(er, &req);
+	s->handler(s->arg, &req, &resp);
+	send_response(er, &resp);
+out:
+	if (resp.body)
+		evbuffer_free(resp.body);
+	m2m_wipe(&req.peer, sizeof req.peer);
+}
+
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+	m2m_http_server *s = arg;
+	struct bufferevent *bev = NULL;
+	SSL *ssl = SSL_new(s->tls);
+	if (!ssl)
+		goto out;
+	m2m_tls_log_alerts(ssl);
+	/* On failure libevent frees ssl itself (BEV_OPT_CLOSE_ON_FREE). */
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
+		goto out;
+	/* Cards and curl often drop TCP without close_notify; that is not an error for us. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+out:
+	if (!bev)
+		m2m_error(LOG, "cannot set up a TLS connection");
+	return bev;
+}
+
+static m2m_err bind_listener(m2m_http_server *s, const char *address, uint16_t port)
+{
+	m2m_err err = M2M_ERR_IO;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(s->http, address, port);
+	if (!h) {
+		m2m_error(LOG, "cannot listen on %s:%u", address, (unsigned)port);
+		goto out;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss, &len) != 0)
+		goto out;
+	if (ss.ss_family == AF_INET)
+		s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		goto out;
+	err = M2M_OK;
+out:
+	return err;
+}
+
+static m2m_err configure(m2m_http_server *s, const m2m_http_server_opts *o)
+{
+	size_t max_body = o->max_body ? o->max_body : M2M_HTTP_MAX_BODY_DEFAULT;
+	int timeout = o->timeout_s > 0 ? o->timeout_s : M2M_HTTP_TIMEOUT_DEFAULT;
+	evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
+	evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
+	evhttp_set_timeout(s->http, timeout);
+	/* Read (and drop) an oversized body before closing, so the client sees the 413. */
+	if (evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
+		return M2M_ERR_STATE;
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(s->http, on_request, s);
+	if (s->tls)
+		evhttp_set_bevcb(s->http, tls_bev, s);
+	return M2M_OK;
+}
+
+m2m_err m2m_http_server_new(struct event_base *base, const m2m_http_server_opts *o,
+			    m2m_http_server **out)
+{
+	m2m_err err = M2M_ERR_ARG;
+	m2m_http_server *s = NULL;
+	if (!base || !o || !o->handler || !out)
+		goto out;
+	err = M2M_ERR_NOMEM;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		goto out;
+	s->handler = o->handler;
+	s->arg = o->arg;
+	if (o->tls) {
+		if (SSL_CTX_up_ref(o->tls) != 1)
+			goto out;
+		s->tls = o->tls;
+	}
+	s->http = evhttp_new(base);
+	if (!s->http)
+		goto out;
+	err = configure(s, o);
+	if (err != M2M_OK)
+		goto out;
+	err = bind_listener(s, o->address ? o->address : "127.0.0.1", o->port);
+	if (err != M2M_OK)
+		goto out;
+	m2m_info(LOG, "listening on %s:%u (%s)", o->address ? o->address : "127.0.0.1",
+		 (unsigned)s->port, s->tls ? "https" : "http");
+	*out = s;
+	s = NULL;
+out:
+	m2m_http_server_free(s);
+	return err;
+}
+
+uint16_t m2m_http_server_port(const m2m_http_server *s)
+{
+	return s ? s->port : 0;
+}
+
+void m2m_http_server_free(m2m_http_server *s)
+{
+	if (!s)
+		return;
+	if (s->http)
+		evhttp_free(s->http);
+	SSL_CTX_free(s->tls);
+	free(s);
+}

@@ -1,0 +1,70 @@
+/* HTTP/1.1 server on a libevent loop (evhttp): plain, certificate HTTPS or PSK HTTPS, chosen by
+ * the SSL_CTX given (tls.h). Each request reaches one handler with its TLS peer identity. */
+#ifndef M2M_NET_HTTP_SERVER_H
+#define M2M_NET_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "core/err.h"
+#include "net/tls.h"
+
+#define M2M_HTTP_MAX_BODY_DEFAULT (1024u * 1024u)
+#define M2M_HTTP_TIMEOUT_DEFAULT 30
+
+typedef struct m2m_http_server m2m_http_server;
+typedef struct m2m_http_response m2m_http_response;
+
+typedef struct {
+	const char *method;   /* "GET", "POST", ... */
+	const char *uri;      /* as sent: path and query */
+	const uint8_t *body;  /* never NULL; body_len may be 0 */
+	size_t body_len;
+	bool tls;             /* the connection is TLS; peer says who authenticated */
+	m2m_tls_peer peer;
+	const void *priv;     /* the server's; use the accessors below */
+} m2m_http_request;
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *m2m_http_request_header(const m2m_http_request *req, const char *name);
+/* The i-th header in arrival order; M2M_END after the last. */
+m2m_err m2m_http_request_header_at(const m2m_http_request *req, size_t i, const char **name,
+				   const char **value);
+
+/* The handler fills resp; with nothing set the reply is "200 OK" with an empty body. It runs on
+ * the loop thread and must not block. */
+typedef void (*m2m_http_handler)(void *arg, const m2m_http_request *req,
+				 m2m_http_response *resp);
+
+/* reason NULL = the standard phrase. */
+void m2m_http_response_status(m2m_http_response *resp, int code, const char *reason);
+/* Name and value are visible ASCII; CR/LF are refused (no header injection). */
+m2m_err m2m_http_response_header(m2m_http_response *resp, const char *name, const char *value);
+m2m_err m2m_http_response_body(m2m_http_response *resp, const void *p, size_t n);
+/* Send the body with Transfer-Encoding: chunked (SCP81 style) instead of Content-Length. Only
+ * for HTTP/1.1 requests; ignored for HTTP/1.0. */
+void m2m_http_response_chunked(m2m_http_response *resp, bool on);
+
+typedef struct {
+	const char *address;  /* e.g. "127.0.0.1"; NULL = "127.0.0.1" */
+	uint16_t port;        /* 0 = ephemeral; see m2m_http_server_port */
+	SSL_CTX *tls;         /* NULL = plain HTTP; the server takes its own reference */
+	size_t max_body;      /* larger request bodies get 413; 0 = M2M_HTTP_MAX_BODY_DEFAULT */
+	int timeout_s;        /* idle read/write time-out; 0 = M2M_HTTP_TIMEOUT_DEFAULT */
+	m2m_http_handler handler;
+	void *arg;
+} m2m_http_server_opts;
+
+/* Binds and listens; requests are served while base's loop runs. */
+m2m_err m2m_http_server_new(struct event_base *base, const m2m_http_server_opts *o,
+			    m2m_http_server **out);
+/* The port actually bound (useful with port 0). */
+uint16_t m2m_http_server_port(const m2m_http_server *s);
+/* Closes the listener and every connection. Call on the loop thread or with the loop stopped. */
+void m2m_http_server_free(m2m_http_server *s);
+
+#endif
