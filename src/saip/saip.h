@@ -43,6 +43,12 @@ typedef struct {
  * "unknown" for an empty or unrecognised one. */
 const char *m2m_saip_pe_type(const ProfileElement_t *pe);
 
+/* The CHOICE name an element's outer tag at p selects, NULL if none (or no complete tag). */
+const char *m2m_saip_tag_type(const uint8_t *p, size_t n);
+/* Fills err->type and err->msg (printf format); index and offset are left to the caller. */
+void m2m_saip_error_set(m2m_saip_error *err, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Decodes the one element at the start of p (DER, BER accepted). *consumed gets its length. */
 m2m_err m2m_saip_pe_decode(const uint8_t *p, size_t n, ProfileElement_t **pe, size_t *consumed,
 			   m2m_saip_error *err);
@@ -60,14 +66,20 @@ m2m_err m2m_saip_encode(const m2m_saip_pkg *pkg, m2m_buf *out);
 /* Reads a package file (at most M2M_SAIP_FILE_MAX bytes): M2M_ERR_IO if it cannot. */
 m2m_err m2m_saip_read_file(const char *path, m2m_buf *out);
 
-/* Streaming: bytes in as they arrive, whole elements out. */
+/* Streaming: bytes in as they arrive, whole elements out. Memory holds the element being
+ * received plus the bytes fed since the last element was taken: feed segments and drain
+ * with next() after each feed. An element whose header declares more than max_element bytes
+ * (or an indefinite one that grows past it) is refused as soon as that is known. After an
+ * error the stream stays on the failing element: next() reports it again. */
 typedef struct {
-	m2m_buf pending;    /* bytes of the element being received */
+	m2m_buf pending;    /* bytes received and not yet returned start at pending.data + head */
+	size_t head;        /* bytes at the front of pending already returned (dropped on feed) */
 	size_t index;       /* elements returned so far */
-	size_t offset;      /* package offset of pending[0] */
+	size_t offset;      /* package offset of pending.data[head] */
 	size_t max_element; /* larger elements are refused */
 } m2m_saip_stream;
 
+/* max_element 0 means M2M_SAIP_ELEMENT_MAX. */
 void m2m_saip_stream_init(m2m_saip_stream *s, size_t max_element);
 m2m_err m2m_saip_stream_feed(m2m_saip_stream *s, const uint8_t *p, size_t n);
 /* M2M_OK with the next element (the caller frees el->pe), M2M_END when more bytes are needed,
