@@ -5,6 +5,7 @@
  * CRLF of the whty peers (sgp02-bearers 3.4).
  */
 #include "card/scp81_http.h"
+#include "core/hex.h"
 
 #include <stdio.h>
 
@@ -61,23 +62,12 @@ static m2m_err expect_crlf(cursor *c, const char *reason)
 	return M2M_OK;
 }
 
-static int hex_digit(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* chunk-size [BWS ; ext] CRLF */
 static m2m_err read_size_line(cursor *c, size_t *size)
 {
 	size_t digits = 0, v = 0;
 	int d;
-	while (c->pos < c->n && (d = hex_digit(c->p[c->pos])) >= 0) {
+	while (c->pos < c->n && (d = m2m_hex_digit(c->p[c->pos])) >= 0) {
 		if (++digits > SIZE_DIGITS_MAX)
 			return m2m_scp81_fail(M2M_ERR_UNSUPPORTED, "chunked: chunk size overflows",
 					      c->why);

@@ -4,7 +4,7 @@
 
 static const char digits[] = "0123456789abcdef";
 
-static int nibble(char c)
+int m2m_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -46,8 +46,8 @@ m2m_err m2m_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *n)
 	if (len / 2 > cap)
 		return M2M_ERR_BOUNDS;
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = nibble(hex[2 * i]);
-		int lo = nibble(hex[2 * i + 1]);
+		int hi = m2m_hex_digit((unsigned char)hex[2 * i]);
+		int lo = m2m_hex_digit((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return M2M_ERR_HEX;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -7,6 +7,8 @@
 
 #include "core/buf.h"
 
+/* Value of one hex digit (either case), or -1. */
+int m2m_hex_digit(int c);
 /* Writes 2*n characters and a NUL; out must hold 2*n+1 bytes. */
 void m2m_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Appends lower-case hex of in to b, with no NUL. */

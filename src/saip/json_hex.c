@@ -6,8 +6,6 @@
 #include "core/hex.h"
 #include "saip/json_int.h"
 
-static const char digits[] = "0123456789abcdef";
-
 json_t *m2m_saip_json_hex(const uint8_t *p, size_t n)
 {
 	char *s = malloc(2 * n + 1);
@@ -17,17 +15,6 @@ json_t *m2m_saip_json_hex(const uint8_t *p, size_t n)
 	json_t *v = json_stringn(s, 2 * n);
 	free(s);
 	return v;
-}
-
-static int nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /* Replaces the contents of os (buf kept NUL-terminated, as asn1c does). */
@@ -53,7 +40,8 @@ m2m_err m2m_saip_json_unhex(m2m_saip_json_ctx *c, const json_t *v, OCTET_STRING_
 	if (p == NULL)
 		return m2m_saip_json_fail(c, M2M_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		int hi = m2m_hex_digit((unsigned char)s[2 * i]);
+		int lo = m2m_hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			free(p);
 			return m2m_saip_json_fail(c, M2M_ERR_FORMAT, "bad hex: not a hex digit at %zu",
@@ -73,10 +61,7 @@ m2m_err m2m_saip_json_iccid_enc(m2m_saip_json_ctx *c, const OCTET_STRING_t *os, 
 	char *s = malloc(2 * n + 1);
 	if (s == NULL)
 		return m2m_saip_json_fail(c, M2M_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[os->buf[i] >> 4];
-		s[2 * i + 1] = digits[os->buf[i] & 0x0f];
-	}
+	m2m_hex_encode(os->buf, n, s);
 	size_t len = 2 * n;
 	if (len > 0 && s[len - 1] == 'f')
 		len--;
@@ -97,7 +82,8 @@ m2m_err m2m_saip_json_iccid_dec(m2m_saip_json_ctx *c, const json_t *v, OCTET_STR
 	if (p == NULL)
 		return m2m_saip_json_fail(c, M2M_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < (len + 1) / 2; i++) {
-		int hi = nibble(s[2 * i]), lo = 2 * i + 1 < len ? nibble(s[2 * i + 1]) : 0x0f;
+		int hi = m2m_hex_digit((unsigned char)s[2 * i]);
+		int lo = 2 * i + 1 < len ? m2m_hex_digit((unsigned char)s[2 * i + 1]) : 0x0f;
 		if (hi < 0 || lo < 0) {
 			free(p);
 			return m2m_saip_json_fail(c, M2M_ERR_FORMAT,
