@@ -378,19 +378,19 @@ static void ext_auth_hdr(uint8_t level, uint8_t hdr[5])
 	hdr[4] = M2M_SCP03_CRYPTOGRAM + M2M_SCP03_MAC;
 }
 
-m2m_err m2m_scp03_ext_auth_cmd(m2m_scp03 *s, uint8_t level, m2m_buf *out)
+m2m_err m2m_scp03_ext_auth_build(m2m_scp03 *s, const uint8_t *hdr, size_t hdr_len,
+				  uint8_t level, m2m_buf *out)
 {
-	if (s == NULL || out == NULL || !m2m_scp03_level_valid(level))
+	if (s == NULL || hdr == NULL || out == NULL || !m2m_scp03_level_valid(level))
 		return M2M_ERR_ARG;
 	if (!s->keys_ready || s->open)
 		return M2M_ERR_STATE;
-	uint8_t hdr[5], crypto[8], mac[8];
-	ext_auth_hdr(level, hdr);
+	uint8_t crypto[8], mac[8];
 	m2m_err err = m2m_scp03_cryptogram(s, M2M_SCP03_DC_HOST_CRYPTOGRAM, crypto);
 	if (err == M2M_OK)
-		err = m2m_scp03_cmac(s, hdr, sizeof hdr, crypto, sizeof crypto, mac);
+		err = m2m_scp03_cmac(s, hdr, hdr_len, crypto, sizeof crypto, mac);
 	if (err == M2M_OK)
-		err = m2m_buf_append(out, hdr, sizeof hdr);
+		err = m2m_buf_append(out, hdr, hdr_len);
 	if (err == M2M_OK)
 		err = m2m_buf_append(out, crypto, sizeof crypto);
 	if (err == M2M_OK)
@@ -400,6 +400,13 @@ m2m_err m2m_scp03_ext_auth_cmd(m2m_scp03 *s, uint8_t level, m2m_buf *out)
 		s->open = true;
 	}
 	return err;
+}
+
+m2m_err m2m_scp03_ext_auth_cmd(m2m_scp03 *s, uint8_t level, m2m_buf *out)
+{
+	uint8_t hdr[5];
+	ext_auth_hdr(level, hdr);
+	return m2m_scp03_ext_auth_build(s, hdr, sizeof hdr, level, out);
 }
 
 m2m_err m2m_scp03_card_open(m2m_scp03 *s, const m2m_scp03_keys *k, const uint8_t host_chal[8],

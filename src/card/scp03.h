@@ -124,6 +124,11 @@ m2m_err m2m_scp03_iu_cmd(uint8_t kvn, const uint8_t host_chal[8], m2m_buf *out);
 m2m_err m2m_scp03_host_open(m2m_scp03 *s, const m2m_scp03_keys *k, const uint8_t host_chal[8],
 			    const m2m_scp03_iu_resp *r);
 /* 84 82 level 00 10 host_cryptogram C-MAC; the channel is then open at `level`. */
+/* Host side: host cryptogram and C-MAC over hdr || cryptogram, appended as hdr || cryptogram
+ * || MAC; the session is then open at `level`. hdr is the APDU header (84 82 level 00 10) or,
+ * for SCP03t, the 85 TLV header. */
+m2m_err m2m_scp03_ext_auth_build(m2m_scp03 *s, const uint8_t *hdr, size_t hdr_len,
+				  uint8_t level, m2m_buf *out);
 m2m_err m2m_scp03_ext_auth_cmd(m2m_scp03 *s, uint8_t level, m2m_buf *out);
 /* Wraps a plain command APDU (short or extended; CLA of the first interindustry range).
  * Le, when present, becomes 00 (0000 extended) since the MAC makes the response longer. */

@@ -52,26 +52,15 @@ m2m_err m2m_scp03t_host_auth(m2m_scp03t_host *h, const uint8_t *iu_value, size_t
 		return M2M_ERR_STATE;
 	m2m_scp03_iu_resp r;
 	uint8_t hdr[3] = {M2M_SCP03T_TAG_EA, EA_CMD_LEN, M2M_SCP03T_LEVEL};
-	uint8_t crypto[8], mac[8];
 	m2m_err err = m2m_scp03_iu_resp_parse(iu_value, n, &r);
 	if (err == M2M_OK && r.kvn != h->keys.kvn)
 		err = M2M_ERR_VERIFY; /* the card used another key set */
 	if (err == M2M_OK)
 		err = m2m_scp03_host_open(&h->sc, &h->keys, h->host_challenge, &r);
-	if (err == M2M_OK)
-		err = m2m_scp03_cryptogram(&h->sc, M2M_SCP03_DC_HOST_CRYPTOGRAM, crypto);
 	/* The MCV starts at zero and this C-MAC chains into the first 86 (docs/scp03t.md). */
 	if (err == M2M_OK)
-		err = m2m_scp03_cmac(&h->sc, hdr, sizeof hdr, crypto, sizeof crypto, mac);
-	if (err == M2M_OK)
-		err = m2m_buf_append(out, hdr, sizeof hdr);
-	if (err == M2M_OK)
-		err = m2m_buf_append(out, crypto, sizeof crypto);
-	if (err == M2M_OK)
-		err = m2m_buf_append(out, mac, sizeof mac);
+		err = m2m_scp03_ext_auth_build(&h->sc, hdr, sizeof hdr, M2M_SCP03T_LEVEL, out);
 	if (err == M2M_OK) {
-		h->sc.level = M2M_SCP03T_LEVEL;
-		h->sc.open = true;
 		h->authenticated = true;
 	} else {
 		m2m_scp03_wipe(&h->sc);
