@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "saip/saip.h"
 
 #define VEC M2MRSP_SOURCE_DIR "/../shared/vectors/saip/"
@@ -349,6 +350,23 @@ static void test_bad_arguments(void **state)
 	m2m_buf_free(&out);
 }
 
+/* Found by fuzzing: a tagged CHOICE with an indefinite length whose end-of-contents is a lone
+ * 00 made asn1c 0.9.28's CHOICE decoder loop for ever. It must fail, and quickly. */
+static void test_choice_eoc_no_hang(void **state)
+{
+	(void)state;
+	static const char hex[] =
+		"a21fa005800081010aa1808181083939ffffffff220000ffffffffffffffffffffffffffff"
+		"ffffffffffffffffffffffffffffffffffffffffffffff001002f310ffff0089";
+	uint8_t b[sizeof hex / 2];
+	size_t n = 0;
+	m2m_saip_error err;
+	assert_int_equal(m2m_hex_decode(hex, b, sizeof b, &n), M2M_OK);
+	assert_int_not_equal(decode_bad(b, n, &err), M2M_OK);
+	assert_string_equal(err.type, "pinCodes");
+	assert_non_null(strstr(err.msg, "indefinite"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_ber_indefinite),
 		cmocka_unit_test(test_extension_dropped),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_choice_eoc_no_hang),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
