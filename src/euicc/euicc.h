@@ -31,6 +31,8 @@
 #define M2M_EUICC_CERT_MAX 1024      /* CERT.ECASD.ECKA, a GP 7F21 TLV */
 #define M2M_EUICC_SMSR_PARAMS_MAX 128 /* value of A3 */
 #define M2M_EUICC_STATE_VERSION 1
+#define M2M_EUICC_PKG_MAX (256u * 1024) /* largest profile package an ISD-P stores (ES8) */
+#define M2M_EUICC_CONN_MAX 64        /* value of A0 in an ISD-P's 3A07 */
 
 /* GP life-cycle bytes of an ISD-P (njiwa ProfileInfo.State). */
 enum {
@@ -97,7 +99,23 @@ typedef struct {
 	uint8_t iccid[M2M_EUICC_ICCID_SIZE];
 	m2m_euicc_keyset scp03;      /* kvn 00 until key establishment */
 	m2m_euicc_keyset token;      /* kvn 00 unless a token key was installed */
+	/* ES8 (isdp*.c, docs/euicc.md "ES8 profile download") */
+	uint8_t pkg;                 /* 1 + slot in m2m_euicc.pkg of its package, 0: none */
+	uint32_t scp03t_seq;         /* SCP03 counter of the last INITIALIZE UPDATE, 0: none */
+	uint8_t conn[M2M_EUICC_CONN_MAX]; /* UpdateConnectivityParameters: value of A0 */
+	size_t conn_len;
 } m2m_euicc_isdp;
+
+/* A profile package as received over ES8 (DER), referenced by m2m_euicc_isdp.pkg. A slot
+ * no used ISD-P references is garbage (its ISD-P was deleted) and is never saved. */
+typedef struct {
+	uint8_t *data;               /* heap, NULL when free */
+	size_t len;
+	bool complete;               /* false: a download in progress or interrupted */
+	uint32_t id;                 /* runtime only: tells the file-tree cache it changed */
+} m2m_euicc_pkg;
+
+struct m2m_euicc_rt;
 
 typedef struct {
 	bool used;
@@ -147,6 +165,11 @@ typedef struct {
 	uint16_t next_seq;
 	m2m_euicc_notif notif[M2M_EUICC_NOTIF_MAX];
 	m2m_euicc_session s;
+	/* ES8 packages (saved with their ISD-P) and the runtime part, never saved: SCP03(t)
+	 * sessions and the UICC file tree of the enabled profile. */
+	m2m_euicc_pkg pkg[M2M_EUICC_ISDP_MAX];
+	uint32_t pkg_next_id;
+	struct m2m_euicc_rt *rt;
 } m2m_euicc;
 
 /* A profile already on the card when it leaves the factory (the bootstrap profile). */

@@ -2,6 +2,7 @@
 #ifndef M2M_EUICC_INT_H
 #define M2M_EUICC_INT_H
 
+#include "core/tlv.h"
 #include "euicc/euicc.h"
 
 enum {
@@ -60,5 +61,12 @@ void euicc_isdp_remove(m2m_euicc *e, int i);
 uint16_t euicc_delete_conditions(const m2m_euicc *e, const uint8_t *aid, size_t len, int *idx);
 void euicc_keyset_wipe(m2m_euicc_keyset *k);
 void euicc_ev(m2m_euicc_events *ev, bool refresh, bool notification);
+
+/* ES8 state (isdp_store.c): packages, connectivity parameters, the SCP03 counter. */
+void euicc_es8_free(m2m_euicc *e);
+bool euicc_es8_valid(const m2m_euicc *e);
+m2m_err euicc_es8_save(const m2m_euicc *e, int i, m2m_buf *b);
+/* it: the A4 children after the token key set; the ISD-P is e->isdp[i]. */
+m2m_err euicc_es8_load(m2m_euicc *e, int i, m2m_tlv_iter *it);
 
 #endif

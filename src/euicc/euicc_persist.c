@@ -8,7 +8,9 @@
  *        83 04 NV total, 84 04 volatile, 85 04 default ISD-P quota, 86 02 next seq,
  *        [87 10 previously enabled AID],
  *        A4 { 4F 10 AID, 80 01 lcs, 81 01 flags, 82 01 POL1, 83 04 reserved, 84 04 used,
- *             [85 0A ICCID], [A0 SCP03 keyset], [A1 token keyset] }*,
+ *             [85 0A ICCID], [A0 SCP03 keyset], [A1 token keyset],
+ *             [86 03 SCP03 counter], [87 L connectivity],
+ *             [A2 { 80 01 complete, 81 L package }] }*,
  *        A5 { 80 01 type, 81 02 seq, 4F 10 AID }* }
  *   keyset: { 80 01 KVN, 81 02 KIc/KID algorithms, 82 05 counter,
  *             A3 { 80 01 id, 81 01 type, 82 L value }* }
@@ -112,8 +114,9 @@ static m2m_err save_isdr(const m2m_euicc *e, m2m_buf *b)
 	return err;
 }
 
-static m2m_err save_isdp(const m2m_euicc_isdp *p, m2m_buf *b)
+static m2m_err save_isdp(const m2m_euicc *e, int i, m2m_buf *b)
 {
+	const m2m_euicc_isdp *p = &e->isdp[i];
 	uint8_t flags = (uint8_t)((p->fallback ? F_FALLBACK : 0) | (p->emergency ? F_EMERGENCY : 0) |
 				  (p->delete_pending ? F_DELETE : 0) |
 				  (p->has_profile ? F_PROFILE : 0));
@@ -138,6 +141,8 @@ static m2m_err save_isdp(const m2m_euicc_isdp *p, m2m_buf *b)
 		err = save_keyset(&p->scp03, 0xA0, b);
 	if (err == M2M_OK && p->token.kvn != 0)
 		err = save_keyset(&p->token, 0xA1, b);
+	if (err == M2M_OK)
+		err = euicc_es8_save(e, i, b);
 	if (err == M2M_OK)
 		err = m2m_tlv_end(b, mark);
 	return err;
@@ -181,7 +186,7 @@ static m2m_err save_body(const m2m_euicc *e, m2m_buf *b)
 		err = m2m_tlv_put(b, 0x87, e->previous, sizeof e->previous);
 	for (int i = 0; err == M2M_OK && i < M2M_EUICC_ISDP_MAX; i++)
 		if (e->isdp[i].used)
-			err = save_isdp(&e->isdp[i], b);
+			err = save_isdp(e, i, b);
 	for (int i = 0; err == M2M_OK && i < M2M_EUICC_NOTIF_MAX; i++)
 		if (e->notif[i].used)
 			err = save_notif(&e->notif[i], b);
@@ -425,8 +430,9 @@ static m2m_err load_isdp_keys(m2m_tlv_iter *it, m2m_euicc_isdp *p)
 	return err;
 }
 
-static m2m_err load_isdp(const m2m_tlv *a4, m2m_euicc_isdp *p)
+static m2m_err load_isdp(const m2m_tlv *a4, m2m_euicc *e, int i)
 {
+	m2m_euicc_isdp *p = &e->isdp[i];
 	uint8_t flags = 0;
 	m2m_tlv_iter it;
 	m2m_tlv t;
@@ -457,6 +463,8 @@ static m2m_err load_isdp(const m2m_tlv *a4, m2m_euicc_isdp *p)
 		memcpy(p->iccid, t.value, t.len);
 	if (err == M2M_OK)
 		err = load_isdp_keys(&it, p);
+	if (err == M2M_OK)
+		err = euicc_es8_load(e, i, &it);
 	if (err == M2M_OK)
 		err = expect_end(&it);
 	return err;
@@ -494,7 +502,7 @@ static m2m_err load_lists(m2m_tlv_iter *it, m2m_euicc *e)
 		if (err == M2M_OK && found && n == M2M_EUICC_ISDP_MAX)
 			err = M2M_ERR_FORMAT;
 		if (err == M2M_OK && found)
-			err = load_isdp(&t, &e->isdp[n++]);
+			err = load_isdp(&t, e, n++);
 	}
 	found = true;
 	n = 0;

@@ -217,7 +217,7 @@ m2m_err m2m_euicc_check(const m2m_euicc *e)
 	if (e->smsr_params_len > M2M_EUICC_SMSR_PARAMS_MAX ||
 	    (e->has_previous && !m2m_euicc_aid_is_isdp(e->previous, sizeof e->previous)))
 		return M2M_ERR_FORMAT;
-	if (!keysets_valid(e) || !isdps_valid(e) || !notifs_valid(e))
+	if (!keysets_valid(e) || !isdps_valid(e) || !notifs_valid(e) || !euicc_es8_valid(e))
 		return M2M_ERR_FORMAT;
 	return M2M_OK;
 }
@@ -311,6 +311,7 @@ void m2m_euicc_free(m2m_euicc *e)
 		return;
 	m2m_euicc_session_end(e);
 	m2m_buf_free(&e->s.sd);
+	euicc_es8_free(e);
 	m2m_ec_free(e->sk_ecasd);
 	m2m_ec_free(e->pk_ci);
 	m2m_wipe(e, sizeof *e);
