@@ -40,6 +40,7 @@ extern const m2m_verb m2m_verb_tlv;
 extern const m2m_verb m2m_verb_ota;
 extern const m2m_verb m2m_verb_scp03t;
 extern const m2m_verb m2m_verb_saip;
+extern const m2m_verb m2m_verb_pki;
 extern const m2m_verb m2m_verb_bench;
 
 #endif

@@ -10,6 +10,7 @@ static const m2m_verb *const top[] = {
 	&m2m_verb_ota,
 	&m2m_verb_scp03t,
 	&m2m_verb_saip,
+	&m2m_verb_pki,
 	&m2m_verb_bench,
 	NULL,
 };
