@@ -37,7 +37,7 @@ static const struct {
 	{"smdp1", "SM-DP", M2M_X509_TLS_SERVER, M2M_GPCERT_TYPE_SMDP},
 	{"mno1", "MNO", M2M_X509_TLS_SERVER, 0},
 	{"mno2", "MNO", M2M_X509_TLS_SERVER, 0},
-	{"m2msp1", "M2MSP", M2M_X509_TLS_SERVER, 0},
+	{"m2msp1", "M2M-SP", M2M_X509_TLS_SERVER, 0},
 	{"eum1", "EUM", M2M_X509_TLS_CLIENT, 0},
 };
 
