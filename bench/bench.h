@@ -13,5 +13,6 @@ int m2m_bench_seconds(const char *what, int argc, char **argv, double *seconds);
 int m2m_bench_crypto(int argc, char **argv);
 int m2m_bench_scp80(int argc, char **argv);
 int m2m_bench_saip(int argc, char **argv);
+int m2m_bench_euicc(int argc, char **argv);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * libFuzzer target for the eUICC's OTA front end, on a fresh card (bootstrap profile, SCP80
- * key set 01, PSK set 41). The input is a sequence of records: type byte, length byte, bytes.
+ * key set 01, PSK set 41, the TS.48 profile installed in ISD-P 13, disabled; ISD-P routing
+ * linked in). The input is a sequence of records: type byte, length byte, bytes.
  *   type % 4 == 0: a raw ENVELOPE (D1...) body
  *   type % 4 == 1: secured data, wrapped by the harness into a valid SCP80 packet to the
  *                  ISD-R (SPI 16 + type's high bits as SPI2, next counter), split into SMS
- *                  parts and fed as ENVELOPEs, so scripts and triggers are reached
+ *                  parts and fed as ENVELOPEs, so scripts and triggers are reached; with
+ *                  type b8 set, to the TS.48 profile's MNO-SD or RFM TARs (type b6b5) with
+ *                  the profile's keys (ES6), after enabling ISD-P 13 unless type b7 is set
  *   type % 4 == 2: an HTTP response to the SCP81 session (a default trigger opens one first)
  *   type % 4 == 3: build the notification MO SMS
  * After every step the card's invariants must hold.
@@ -16,10 +19,20 @@
 
 #include "card/envelope.h"
 #include "euicc/ota.h"
+#include "euicc/uicc.h"
+#include "saip/saip.h"
 
 static const uint8_t SK[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 			       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t CERT[] = {0x7F, 0x21, 0x03, 0x93, 0x01, 0x02};
+/* TS.48 securityDomain PE, key set 02 (AES): KIc, KID. */
+static const uint8_t MNO_KIC[16] = {0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD,
+				    0x11, 0x22, 0x33, 0x44, 0x55, 0xEE, 0xFF, 0x10};
+static const uint8_t MNO_KID[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+				    0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x10};
+static const uint32_t MNO_TARS[4] = {0xB20100, 0xB00120, 0xB00140, 0x000000};
+static const uint8_t TAR_13[3] = {0x00, 0x00, 0x13};
+static m2m_buf saved;
 
 static void keyset(m2m_euicc_keyset *k, uint8_t kvn, uint8_t type, uint8_t alg)
 {
@@ -80,6 +93,7 @@ typedef struct {
 	m2m_euicc_ota_out out;
 	m2m_buf resp;
 	uint64_t counter;
+	uint64_t mno_counter;
 } rig;
 
 static void envelope(rig *r, const uint8_t *p, size_t n)
@@ -122,6 +136,32 @@ static void deliver(rig *r, const uint8_t *ud, size_t n)
 	m2m_buf_free(&eb);
 }
 
+/* The package next to the sources: <repo>/../shared/vectors/saip/ (via __FILE__). */
+static void prepare(void)
+{
+	char path[4096];
+	const char *slash = strrchr(__FILE__, '/');
+	int dir = slash != NULL ? (int)(slash - __FILE__) : 1;
+	uint8_t aid[16];
+	m2m_euicc *e = fresh();
+	m2m_buf pkg;
+
+	snprintf(path, sizeof path, "%.*s/../../shared/vectors/saip/TS48v2_SAIP2.3_NoBERTLV.der",
+		 dir, slash != NULL ? __FILE__ : ".");
+	m2m_buf_init(&pkg);
+	m2m_euicc_isdp_aid(TAR_13, aid);
+	if (m2m_saip_read_file(path, &pkg) != M2M_OK ||
+	    m2m_euicc_create_isdp(e, aid, 16, true, 20000, NULL) != 0x9000 ||
+	    m2m_euicc_isdp_install_package(e, m2m_euicc_find_isdp(e, aid, 16), pkg.data,
+					   pkg.len) != M2M_OK)
+		abort();
+	m2m_buf_init(&saved);
+	if (m2m_euicc_save(e, &saved) != M2M_OK)
+		abort();
+	m2m_buf_free(&pkg);
+	m2m_euicc_free(e);
+}
+
 static void secured(rig *r, uint8_t type, const uint8_t *p, size_t n)
 {
 	static m2m_buf parts[M2M_SMS_MAX_PARTS];
@@ -146,6 +186,21 @@ static void secured(rig *r, uint8_t type, const uint8_t *p, size_t n)
 	memset(k.kic.key, 0x11, 16);
 	memset(k.kid.key, 0x22, 16);
 	k.kic.len = k.kid.len = 16;
+	if (type & 0x80) {
+		uint8_t aid[16];
+		uint32_t tar = MNO_TARS[(type >> 4) & 3];
+		m2m_euicc_isdp_aid(TAR_13, aid);
+		if (!(type & 0x40))
+			(void)m2m_euicc_enable_profile(r->e, aid, 16, NULL);
+		h.spi[1] = 0x39;
+		h.kic = h.kid = 0x22;
+		h.tar[0] = (uint8_t)(tar >> 16);
+		h.tar[1] = (uint8_t)(tar >> 8);
+		h.tar[2] = (uint8_t)tar;
+		h.counter = ++r->mno_counter;
+		memcpy(k.kic.key, MNO_KIC, 16);
+		memcpy(k.kid.key, MNO_KID, 16);
+	}
 	m2m_buf_init(&pkt);
 	if (m2m_scp80_wrap(&h, &k, p, n, &pkt) == M2M_OK &&
 	    m2m_sms_segment(M2M_SMS_IEI_CPI, pkt.data, pkt.len, 1, false, parts,
@@ -177,9 +232,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 0;
 
 	memset(&r, 0, sizeof r);
-	r.e = fresh();
+	if (saved.data == NULL)
+		prepare();
+	if (m2m_euicc_load(saved.data, saved.len, &r.e) != M2M_OK)
+		abort();
 	r.counter = 0;
 	m2m_euicc_ota_init(&r.ota, &smsr);
+	m2m_euicc_ota_enable_isdp(&r.ota);
 	strcpy(r.ota.scp81_default_host, "smsr");
 	m2m_euicc_ota_out_init(&r.out);
 	m2m_buf_init(&r.resp);

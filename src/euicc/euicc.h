@@ -33,6 +33,8 @@
 #define M2M_EUICC_STATE_VERSION 1
 #define M2M_EUICC_PKG_MAX (256u * 1024) /* largest profile package an ISD-P stores (ES8) */
 #define M2M_EUICC_CONN_MAX 64        /* value of A0 in an ISD-P's 3A07 */
+#define M2M_EUICC_MNO_KVN_MAX 15     /* SCP80 key sets 01-0F of a profile's MNO-SD (ES6) */
+#define M2M_EUICC_FSX_MAX (32u * 1024) /* file updates kept per profile (docs/euicc.md) */
 
 /* GP life-cycle bytes of an ISD-P (njiwa ProfileInfo.State). */
 enum {
@@ -104,6 +106,10 @@ typedef struct {
 	uint32_t scp03t_seq;         /* SCP03 counter of the last INITIALIZE UPDATE, 0: none */
 	uint8_t conn[M2M_EUICC_CONN_MAX]; /* UpdateConnectivityParameters: value of A0 */
 	size_t conn_len;
+	/* ES6: last accepted SCP80 counter of the MNO-SD's key set KVN k+1, valid when bit k
+	 * of mno_cntr_set is set (else the package's initial value, or 0). */
+	uint64_t mno_cntr[M2M_EUICC_MNO_KVN_MAX];
+	uint16_t mno_cntr_set;
 } m2m_euicc_isdp;
 
 /* A profile package as received over ES8 (DER), referenced by m2m_euicc_isdp.pkg. A slot
@@ -113,6 +119,10 @@ typedef struct {
 	size_t len;
 	bool complete;               /* false: a download in progress or interrupted */
 	uint32_t id;                 /* runtime only: tells the file-tree cache it changed */
+	/* Files updated since the installation (device or RFM), applied over the package
+	 * whenever its tree is built: A0 { 80 FID path, 81 contents }* (heap, NULL: none). */
+	uint8_t *fsx;
+	size_t fsx_len;
 } m2m_euicc_pkg;
 
 struct m2m_euicc_rt;
@@ -139,6 +149,11 @@ typedef struct {
 	int perso;                   /* INSTALL [for personalization] target: -1 ISD-R, else ISD-P index */
 	bool keyest_active;
 	m2m_keyest_card keyest;
+	/* GET STATUS paging (P2 b1 = 1: next occurrences): the entry to continue from and the
+	 * P1 it belongs to; st_more false when no answer was cut. */
+	bool st_more;
+	uint8_t st_p1;
+	size_t st_next;
 } m2m_euicc_session;
 
 typedef struct {
@@ -157,6 +172,7 @@ typedef struct {
 	m2m_euicc_isdp isdp[M2M_EUICC_ISDP_MAX];
 	bool has_previous;           /* the profile enabled before the last change (roll-back) */
 	uint8_t previous[M2M_EUICC_AID_SIZE];
+	bool fallback_active;        /* the fall-back mechanism enabled the enabled profile */
 	/* memory (bytes) */
 	uint32_t mem_total;          /* non-volatile memory for ISD-Ps */
 	uint32_t mem_volatile;
@@ -269,6 +285,16 @@ m2m_err m2m_euicc_notif_encode(const m2m_euicc *e, int i, const uint8_t *imei, s
 m2m_err m2m_euicc_fallback_activate(m2m_euicc *e, m2m_euicc_events *ev);
 m2m_err m2m_euicc_rollback(m2m_euicc *e, m2m_euicc_events *ev);
 
+/* The device's local emergency-profile commands (SGP.02 v4 LocalEnableEmergencyProfile /
+ * LocalDisableEmergencyProfile, docs/euicc.md "Emergency profile"): enable the profile
+ * holding the emergency attribute, or leave it for the profile enabled before (else the
+ * fall-back profile). Notification 02 and REFRESH as for any change. M2M_ERR_STATE when
+ * there is no such profile, it is already (not) enabled, or nothing to go back to. */
+m2m_err m2m_euicc_emergency_enable(m2m_euicc *e, m2m_euicc_events *ev);
+m2m_err m2m_euicc_emergency_disable(m2m_euicc *e, m2m_euicc_events *ev);
+/* True while the emergency profile is enabled (ES5 profile changes are then refused). */
+bool m2m_euicc_emergency_active(const m2m_euicc *e);
+
 /* ---- the ISD-R (isdr*.c) ---- */
 
 /* Processes one C-APDU (CLA INS P1 P2 [Lc data] [Le], short or extended) addressed to the
@@ -293,5 +319,9 @@ uint16_t m2m_euicc_set_emergency(m2m_euicc *e, const uint8_t *aid, size_t len,
 				 m2m_euicc_events *ev);
 uint16_t m2m_euicc_delete_isdp(m2m_euicc *e, const uint8_t *aid, size_t len,
 			       m2m_euicc_events *ev);
+
+/* ES6 UpdatePOL1byMNO (STORE DATA 3A06 to the MNO-SD of the enabled profile, isdp index idx):
+ * the status word (6A80 for RFU bits). */
+uint16_t m2m_euicc_update_pol1(m2m_euicc *e, int idx, uint8_t pol1, m2m_euicc_events *ev);
 
 #endif

@@ -7,6 +7,7 @@
 
 enum {
 	SW_OK = 0x9000,
+	SW_MORE_DATA = 0x6310,
 	SW_WRONG_LENGTH = 0x6700,
 	SW_SECURITY = 0x6982,
 	SW_CONDITIONS = 0x6985,
@@ -55,12 +56,19 @@ uint16_t euicc_master_delete(euicc_cmd *c, int i, const uint8_t *signed_part, si
 uint16_t euicc_4f(const uint8_t *value, size_t len, const uint8_t **aid, size_t *aid_len);
 
 /* Shared transitions (euicc_profile.c). */
-void euicc_set_enabled(m2m_euicc *e, int from, int to, m2m_euicc_events *ev);
+void euicc_set_enabled(m2m_euicc *e, int from, int to, bool auto_delete, m2m_euicc_events *ev);
 void euicc_isdp_remove(m2m_euicc *e, int i);
+/* Queues notification type for ISD-P i: SW_OK or SW_INTERNAL. */
+uint16_t euicc_notify(m2m_euicc *e, uint8_t type, int i, m2m_euicc_events *ev);
+/* DISABLED, or PERSONALIZED holding a profile. */
+bool euicc_enableable(const m2m_euicc_isdp *p);
 /* DELETE of an ISD-P short of POL1: SW_OK with *idx, or the refusal. */
 uint16_t euicc_delete_conditions(const m2m_euicc *e, const uint8_t *aid, size_t len, int *idx);
 void euicc_keyset_wipe(m2m_euicc_keyset *k);
 void euicc_ev(m2m_euicc_events *ev, bool refresh, bool notification);
+
+/* Closes the RFM context of the packet that ended (mno_rfm.c). */
+void euicc_rfm_end(m2m_euicc *e);
 
 /* ES8 state (isdp_store.c): packages, connectivity parameters, the SCP03 counter. */
 void euicc_es8_free(m2m_euicc *e);

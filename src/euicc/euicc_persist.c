@@ -6,11 +6,12 @@
  *             84 41 PK.CI },
  *        A2 { A0 keyset*, [85 L SM-SR addressing parameters] },
  *        83 04 NV total, 84 04 volatile, 85 04 default ISD-P quota, 86 02 next seq,
- *        [87 10 previously enabled AID],
+ *        [87 10 previously enabled AID], [88 01 01: the fall-back mechanism is active],
  *        A4 { 4F 10 AID, 80 01 lcs, 81 01 flags, 82 01 POL1, 83 04 reserved, 84 04 used,
  *             [85 0A ICCID], [A0 SCP03 keyset], [A1 token keyset],
  *             [86 03 SCP03 counter], [87 L connectivity],
- *             [A2 { 80 01 complete, 81 L package }] }*,
+ *             [A2 { 80 01 complete, 81 L package, [82 L updated files] }],
+ *             [A3 { A0 { 80 01 KVN, 81 05 MNO-SD counter } * }] }*,
  *        A5 { 80 01 type, 81 02 seq, 4F 10 AID }* }
  *   keyset: { 80 01 KVN, 81 02 KIc/KID algorithms, 82 05 counter,
  *             A3 { 80 01 id, 81 01 type, 82 L value }* }
@@ -184,6 +185,8 @@ static m2m_err save_body(const m2m_euicc *e, m2m_buf *b)
 		err = put_u16(b, 0x86, e->next_seq);
 	if (err == M2M_OK && e->has_previous)
 		err = m2m_tlv_put(b, 0x87, e->previous, sizeof e->previous);
+	if (err == M2M_OK && e->fallback_active)
+		err = m2m_tlv_put_u8(b, 0x88, 0x01);
 	for (int i = 0; err == M2M_OK && i < M2M_EUICC_ISDP_MAX; i++)
 		if (e->isdp[i].used)
 			err = save_isdp(e, i, b);
@@ -546,6 +549,10 @@ static m2m_err load_body(m2m_tlv_iter *it, m2m_euicc *e)
 		err = M2M_ERR_FORMAT;
 	if (err == M2M_OK && e->has_previous)
 		memcpy(e->previous, t.value, t.len);
+	if (err == M2M_OK)
+		err = take(it, 0x88, true, &t, &e->fallback_active);
+	if (err == M2M_OK && e->fallback_active && (t.len != 1 || t.value[0] != 0x01))
+		err = M2M_ERR_FORMAT;
 	if (err == M2M_OK)
 		err = load_lists(it, e);
 	if (err == M2M_OK)

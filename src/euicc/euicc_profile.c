@@ -1,8 +1,8 @@
 /*
  * Profile state changes of ES5: enable, disable, fall-back and emergency attributes, ISD-P
- * deletion, and the device-triggered fall-back and roll-back. Checks come first, state
- * changes after, so a refused command leaves the card untouched. Order of checks: the
- * target's own conditions (6A88, 6985), then POL1 (69E1).
+ * deletion; ES6's POL1 update. The device-side changes are in euicc_device.c. Checks come
+ * first, state changes after, so a refused command leaves the card untouched. Order of
+ * checks: the target's own conditions (6A88, 6985), then POL1 (69E1).
  */
 #include <string.h>
 
@@ -30,18 +30,22 @@ uint16_t euicc_4f(const uint8_t *value, size_t len, const uint8_t **aid, size_t 
 	return SW_OK;
 }
 
-/* from (or -1) becomes DISABLED, to becomes ENABLED: exactly one enabled profile. */
-void euicc_set_enabled(m2m_euicc *e, int from, int to, m2m_euicc_events *ev)
+/* from (or -1) becomes DISABLED, to becomes ENABLED: exactly one enabled profile. POL1
+ * "delete when disabled" marks from only for an operator's change (auto_delete), never for
+ * the fall-back profile [S euicc.tech]; any change ends an active fall-back. */
+void euicc_set_enabled(m2m_euicc *e, int from, int to, bool auto_delete, m2m_euicc_events *ev)
 {
 	if (from >= 0) {
 		m2m_euicc_isdp *f = &e->isdp[from];
 		f->lcs = M2M_EUICC_LCS_DISABLED;
-		f->delete_pending = (f->pol1 & M2M_EUICC_POL1_DELETE_ON_DISABLE) != 0;
+		f->delete_pending = auto_delete && !f->fallback &&
+				    (f->pol1 & M2M_EUICC_POL1_DELETE_ON_DISABLE) != 0;
 		memcpy(e->previous, f->aid, sizeof e->previous);
 		e->has_previous = true;
 	}
 	e->isdp[to].lcs = M2M_EUICC_LCS_ENABLED;
 	e->isdp[to].delete_pending = false;
+	e->fallback_active = false;
 	euicc_ev(ev, true, false);
 }
 
@@ -58,7 +62,7 @@ void euicc_isdp_remove(m2m_euicc *e, int i)
 	m2m_wipe(&e->isdp[i], sizeof e->isdp[i]);
 }
 
-static uint16_t notify(m2m_euicc *e, uint8_t type, int i, m2m_euicc_events *ev)
+uint16_t euicc_notify(m2m_euicc *e, uint8_t type, int i, m2m_euicc_events *ev)
 {
 	if (m2m_euicc_notif_add(e, type, e->isdp[i].aid, NULL) != M2M_OK)
 		return SW_INTERNAL;
@@ -66,7 +70,7 @@ static uint16_t notify(m2m_euicc *e, uint8_t type, int i, m2m_euicc_events *ev)
 	return SW_OK;
 }
 
-static bool enableable(const m2m_euicc_isdp *p)
+bool euicc_enableable(const m2m_euicc_isdp *p)
 {
 	return p->lcs == M2M_EUICC_LCS_DISABLED ||
 	       (p->lcs == M2M_EUICC_LCS_PERSONALIZED && p->has_profile);
@@ -81,14 +85,18 @@ uint16_t m2m_euicc_enable_profile(m2m_euicc *e, const uint8_t *aid, size_t len,
 	if (i < 0)
 		goto out;
 	sw = SW_CONDITIONS;
-	if (!enableable(&e->isdp[i]))
+	if (!euicc_enableable(&e->isdp[i]))
+		goto out;
+	/* The emergency profile is enabled by the device only, and nothing else while it is
+	 * [M]. */
+	if (e->isdp[i].emergency || m2m_euicc_emergency_active(e))
 		goto out;
 	cur = m2m_euicc_enabled_isdp(e);
 	sw = SW_POL1;
 	if (cur >= 0 && (e->isdp[cur].pol1 & M2M_EUICC_POL1_NO_DISABLE))
 		goto out;
-	euicc_set_enabled(e, cur, i, ev);
-	sw = notify(e, M2M_EUICC_NOTIF_CHANGE_OK, i, ev);
+	euicc_set_enabled(e, cur, i, true, ev);
+	sw = euicc_notify(e, M2M_EUICC_NOTIF_CHANGE_OK, i, ev);
 out:
 	return sw;
 }
@@ -105,13 +113,14 @@ uint16_t m2m_euicc_disable_profile(m2m_euicc *e, const uint8_t *aid, size_t len,
 		goto out;
 	fb = m2m_euicc_fallback_isdp(e);
 	sw = SW_CONDITIONS;
-	if (e->isdp[i].lcs != M2M_EUICC_LCS_ENABLED || fb < 0 || fb == i)
+	if (e->isdp[i].lcs != M2M_EUICC_LCS_ENABLED || fb < 0 || fb == i ||
+	    m2m_euicc_emergency_active(e))
 		goto out;
 	sw = SW_POL1;
 	if (e->isdp[i].pol1 & M2M_EUICC_POL1_NO_DISABLE)
 		goto out;
-	euicc_set_enabled(e, i, fb, ev);
-	sw = notify(e, M2M_EUICC_NOTIF_CHANGE_OK, fb, ev);
+	euicc_set_enabled(e, i, fb, true, ev);
+	sw = euicc_notify(e, M2M_EUICC_NOTIF_CHANGE_OK, fb, ev);
 out:
 	return sw;
 }
@@ -132,6 +141,13 @@ static uint16_t move_attr(m2m_euicc *e, const uint8_t *aid, size_t len, bool eme
 	if (!p->has_profile || (emergency ? p->fallback : p->emergency))
 		goto out;
 	old = emergency ? m2m_euicc_emergency_isdp(e) : m2m_euicc_fallback_isdp(e);
+	/* The fall-back attribute stays while the fall-back mechanism is active; the emergency
+	 * attribute neither leaves an enabled emergency profile nor lands on the enabled one,
+	 * which would make it active without the device asking [M]. */
+	if (emergency && (p->lcs == M2M_EUICC_LCS_ENABLED || m2m_euicc_emergency_active(e)))
+		goto out;
+	if (!emergency && e->fallback_active)
+		goto out;
 	if (old >= 0 && emergency)
 		e->isdp[old].emergency = false;
 	else if (old >= 0)
@@ -194,43 +210,19 @@ out:
 	return sw;
 }
 
-/* Network loss with the enabled profile: the fall-back profile takes over (POL1 does not
- * apply to this automatic change [M]). */
-m2m_err m2m_euicc_fallback_activate(m2m_euicc *e, m2m_euicc_events *ev)
+/* ES6: the MNO-SD replaces the POL1 of its own profile; bits other than the three rules are
+ * RFU [M]. The new rules apply from the next state change. */
+uint16_t m2m_euicc_update_pol1(m2m_euicc *e, int idx, uint8_t pol1, m2m_euicc_events *ev)
 {
-	int cur, fb;
-	m2m_err err = M2M_ERR_ARG;
-
-	if (e == NULL)
-		goto out;
-	cur = m2m_euicc_enabled_isdp(e);
-	fb = m2m_euicc_fallback_isdp(e);
-	err = M2M_ERR_STATE;
-	if (fb < 0 || fb == cur)
-		goto out;
-	euicc_set_enabled(e, cur, fb, ev);
-	err = notify(e, M2M_EUICC_NOTIF_CHANGE_FALLBACK, fb, ev) == SW_OK ? M2M_OK : M2M_ERR_ARG;
-out:
-	return err;
-}
-
-/* The new profile could not attach: the previous one comes back. */
-m2m_err m2m_euicc_rollback(m2m_euicc *e, m2m_euicc_events *ev)
-{
-	int cur, prev;
-	m2m_err err = M2M_ERR_ARG;
-
-	if (e == NULL)
-		goto out;
-	err = M2M_ERR_STATE;
-	if (!e->has_previous)
-		goto out;
-	cur = m2m_euicc_enabled_isdp(e);
-	prev = m2m_euicc_find_isdp(e, e->previous, sizeof e->previous);
-	if (prev < 0 || prev == cur || e->isdp[prev].lcs != M2M_EUICC_LCS_DISABLED)
-		goto out;
-	euicc_set_enabled(e, cur, prev, ev);
-	err = notify(e, M2M_EUICC_NOTIF_CHANGE_ROLLBACK, prev, ev) == SW_OK ? M2M_OK : M2M_ERR_ARG;
-out:
-	return err;
+	if (e == NULL || idx < 0 || idx >= M2M_EUICC_ISDP_MAX || !e->isdp[idx].used ||
+	    !e->isdp[idx].has_profile)
+		return SW_NOT_FOUND;
+	if (pol1 & ~(M2M_EUICC_POL1_NO_DISABLE | M2M_EUICC_POL1_NO_DELETE |
+		     M2M_EUICC_POL1_DELETE_ON_DISABLE))
+		return SW_WRONG_DATA;
+	if (e->isdp[idx].pol1 != pol1) {
+		e->isdp[idx].pol1 = pol1;
+		euicc_ev(ev, false, false);
+	}
+	return SW_OK;
 }

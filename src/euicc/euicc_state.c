@@ -219,6 +219,10 @@ m2m_err m2m_euicc_check(const m2m_euicc *e)
 		return M2M_ERR_FORMAT;
 	if (!keysets_valid(e) || !isdps_valid(e) || !notifs_valid(e) || !euicc_es8_valid(e))
 		return M2M_ERR_FORMAT;
+	/* An active fall-back means the fall-back profile is the enabled one. */
+	if (e->fallback_active && (m2m_euicc_enabled_isdp(e) < 0 ||
+				   !e->isdp[m2m_euicc_enabled_isdp(e)].fallback))
+		return M2M_ERR_FORMAT;
 	return M2M_OK;
 }
 
@@ -303,6 +307,8 @@ void m2m_euicc_session_end(m2m_euicc *e)
 	if (e->s.keyest_active)
 		m2m_keyest_card_wipe(&e->s.keyest);
 	e->s.keyest_active = false;
+	e->s.st_more = false;
+	euicc_rfm_end(e);
 }
 
 void m2m_euicc_free(m2m_euicc *e)

@@ -76,7 +76,7 @@ static uint16_t ext_auth(euicc_sc *s, int idx, const uint8_t *capdu, size_t n)
 }
 
 /* 3A07 L { A0 L { 06 L address } }: the A0 value is kept. */
-static uint16_t conn_params(m2m_euicc_isdp *p, const euicc_apdu *a, m2m_euicc_events *ev)
+uint16_t euicc_conn_params(m2m_euicc_isdp *p, const euicc_apdu *a, m2m_euicc_events *ev)
 {
 	m2m_tlv a0, addr;
 
@@ -112,7 +112,7 @@ static uint16_t secured(m2m_euicc_isdp *p, const uint8_t *plain, size_t n,
 	/* Last block (b8), DGI format (b5b4 = 01), no encryption flags; no chaining. */
 	if ((a.p1 & 0xF8) != 0x88 || a.p2 != 0x00)
 		return SW_WRONG_P1P2;
-	return conn_params(p, &a, ev);
+	return euicc_conn_params(p, &a, ev);
 }
 
 static m2m_err session_cmd(euicc_sc *s, m2m_euicc *e, int idx, const uint8_t *capdu,

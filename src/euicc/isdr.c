@@ -83,8 +83,8 @@ m2m_err m2m_euicc_isdr_apdu_ev(m2m_euicc *e, const uint8_t *capdu, size_t n, m2m
 		sw = SW_CLA;
 	else
 		sw = dispatch(&c);
-	/* An error status word carries no data. */
-	if (sw != SW_OK || c.err != M2M_OK)
+	/* An error status word carries no data (6310, more GET STATUS data, is a warning). */
+	if ((sw != SW_OK && sw != SW_MORE_DATA) || c.err != M2M_OK)
 		rapdu->len = start;
 	if (c.err != M2M_OK)
 		sw = SW_INTERNAL;

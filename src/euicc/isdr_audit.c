@@ -1,13 +1,25 @@
 /*
  * Audit: GET DATA (80 CA) of the EID (5A), of the card resources (FF21) and of ECASD data
- * (BF30 { 5C tag list }), and GET STATUS (80 F2 40 02) of ISD-Ps:
+ * (BF30 { 5C tag list }), and GET STATUS (80 F2 P1 P2, GP 11.4):
+ *   P1 80 (the ISD: the ISD-R) or 40 (applications and SDs: the ECASD, then the ISD-Ps);
+ *   P2 02 first or all occurrences, 03 next ones (after 6310); data 4F L AID prefix (4F 00:
+ *   all) [5C L tag list]. An ISD-P answers
  *   E3 { 4F AID, 9F70 01 LCS, 53 01 attributes (b1 fall-back, b2 emergency [M]),
- *        8F 04 reserved NV memory, 91 04 reserved memory not used by the profile [M] }
+ *        8F 04 reserved NV memory, 91 04 reserved memory not used by the profile [M] },
+ *   the ISD-R and the ECASD E3 { 4F AID, 9F70 01 0F } [M]. Entries that do not fit in 256
+ *   bytes wait for the next GET STATUS (6310).
  */
 #include <string.h>
 
 #include "core/tlv.h"
 #include "euicc/euicc_int.h"
+
+#define P1_ISD 0x80
+#define P1_APPS 0x40
+#define P2_FIRST 0x02
+#define P2_NEXT 0x03
+#define LCS_SECURED 0x0F  /* the ISD-R's and ECASD's life cycle byte [M] */
+#define STATUS_MAX 256    /* response data of a short R-APDU */
 
 static m2m_err put_u32(m2m_buf *b, uint32_t tag, uint32_t v)
 {
@@ -85,28 +97,33 @@ static bool wanted(const m2m_tlv *list, uint16_t tag)
 	return false;
 }
 
-static m2m_err status_entry(const m2m_euicc_isdp *p, const m2m_tlv *list, m2m_buf *b)
+/* One registry entry: an ISD-P, or the ISD-R / ECASD (p NULL, aid given). */
+static m2m_err status_entry(const uint8_t *aid, const m2m_euicc_isdp *p, const m2m_tlv *list,
+			    m2m_buf *b)
 {
-	uint8_t attr = (uint8_t)((p->fallback ? 0x01 : 0) | (p->emergency ? 0x02 : 0));
 	size_t mark;
 	m2m_err err = m2m_tlv_begin(b, 0xE3, &mark);
 
 	if (err == M2M_OK && wanted(list, 0x4F))
-		err = m2m_tlv_put(b, 0x4F, p->aid, sizeof p->aid);
+		err = m2m_tlv_put(b, 0x4F, aid, M2M_EUICC_AID_SIZE);
 	if (err == M2M_OK && wanted(list, 0x9F70))
-		err = m2m_tlv_put_u8(b, 0x9F70, p->lcs);
+		err = m2m_tlv_put_u8(b, 0x9F70, p != NULL ? p->lcs : LCS_SECURED);
+	if (p == NULL)
+		goto end;
 	if (err == M2M_OK && wanted(list, 0x53))
-		err = m2m_tlv_put_u8(b, 0x53, attr);
+		err = m2m_tlv_put_u8(b, 0x53, (uint8_t)((p->fallback ? 0x01 : 0) |
+							(p->emergency ? 0x02 : 0)));
 	if (err == M2M_OK && wanted(list, 0x8F))
 		err = put_u32(b, 0x8F, p->mem_reserved);
 	if (err == M2M_OK && wanted(list, 0x91))
 		err = put_u32(b, 0x91, p->mem_reserved - p->mem_used);
+end:
 	if (err == M2M_OK)
 		err = m2m_tlv_end(b, mark);
 	return err;
 }
 
-/* 4F L AID (4F 00: every ISD-P) [5C L tag list]. */
+/* 4F L AID (4F 00: every entry) [5C L tag list]. */
 static uint16_t status_parse(const euicc_apdu *a, m2m_tlv *aid, m2m_tlv *list, bool *has_list)
 {
 	m2m_tlv_iter it;
@@ -114,7 +131,8 @@ static uint16_t status_parse(const euicc_apdu *a, m2m_tlv *aid, m2m_tlv *list, b
 
 	*has_list = false;
 	m2m_tlv_iter_init(&it, a->data, a->len, M2M_TLV_DER);
-	if (m2m_tlv_next(&it, aid) != M2M_OK || aid->tag != 0x4F)
+	if (m2m_tlv_next(&it, aid) != M2M_OK || aid->tag != 0x4F ||
+	    aid->len > M2M_EUICC_AID_SIZE)
 		return SW_WRONG_DATA;
 	err = m2m_tlv_next(&it, list);
 	if (err == M2M_OK && list->tag == 0x5C) {
@@ -124,26 +142,72 @@ static uint16_t status_parse(const euicc_apdu *a, m2m_tlv *aid, m2m_tlv *list, b
 	return err == M2M_END ? SW_OK : SW_WRONG_DATA;
 }
 
+/* Registry entry k for P1 (k from 0): its AID and ISD-P, false past the last one. */
+static bool entry(const m2m_euicc *e, uint8_t p1, size_t k, const uint8_t **aid,
+		  const m2m_euicc_isdp **p)
+{
+	*p = NULL;
+	if (p1 == P1_ISD) {
+		*aid = m2m_euicc_isdr_aid;
+		return k == 0;
+	}
+	if (k == 0) {
+		*aid = m2m_euicc_ecasd_aid;
+		return true;
+	}
+	if (k > M2M_EUICC_ISDP_MAX)
+		return false;
+	*p = &e->isdp[k - 1];
+	*aid = (*p)->aid;
+	return true;
+}
+
+static bool matches(const m2m_tlv *aid, const uint8_t *entry_aid, const m2m_euicc_isdp *p)
+{
+	if (p != NULL && !p->used)
+		return false;
+	return aid->len == 0 || memcmp(aid->value, entry_aid, aid->len) == 0;
+}
+
 uint16_t euicc_get_status(euicc_cmd *c)
 {
+	m2m_euicc_session *s = &c->e->s;
+	const m2m_euicc_isdp *p;
+	const uint8_t *aid_of;
 	m2m_tlv aid, list[2];
-	bool has_list = false, any = false;
+	bool has_list = false, any = false, next = c->a->p2 == P2_NEXT;
+	size_t k = 0, start = c->resp->len, mark;
 	uint16_t sw = SW_WRONG_P1P2;
 
-	if (c->a->p1 != 0x40 || c->a->p2 != 0x02)
+	if ((c->a->p1 != P1_ISD && c->a->p1 != P1_APPS) || (c->a->p2 != P2_FIRST && !next))
 		goto out;
 	sw = status_parse(c->a, &aid, list, &has_list);
 	if (sw != SW_OK)
 		goto out;
-	for (int i = 0; i < M2M_EUICC_ISDP_MAX && c->err == M2M_OK; i++) {
-		const m2m_euicc_isdp *p = &c->e->isdp[i];
-		if (!p->used || (aid.len > 0 && (aid.len != sizeof p->aid ||
-						 memcmp(aid.value, p->aid, aid.len) != 0)))
+	sw = SW_CONDITIONS;
+	if (next && (!s->st_more || s->st_p1 != c->a->p1))
+		goto out;
+	if (next)
+		k = s->st_next;
+	s->st_more = false;
+	sw = SW_OK;
+	for (; c->err == M2M_OK && entry(c->e, c->a->p1, k, &aid_of, &p); k++) {
+		if (!matches(&aid, aid_of, p))
 			continue;
-		c->err = status_entry(p, has_list ? &list[0] : NULL, c->resp);
+		mark = c->resp->len;
+		c->err = status_entry(aid_of, p, has_list ? &list[0] : NULL, c->resp);
+		if (c->err == M2M_OK && c->resp->len - start > STATUS_MAX && any) {
+			c->resp->len = mark; /* the rest goes in the next response */
+			s->st_more = true;
+			s->st_p1 = c->a->p1;
+			s->st_next = k;
+			sw = SW_MORE_DATA;
+			break;
+		}
 		any = true;
 	}
-	sw = any ? SW_OK : SW_NOT_FOUND;
+	if (!any)
+		sw = SW_NOT_FOUND;
 out:
 	return sw;
 }

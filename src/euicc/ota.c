@@ -1,6 +1,7 @@
 /* The OTA front end's life cycle, key look-up, APDU routing and MO SMS building. */
 #include <string.h>
 
+#include "euicc/mno_int.h"
 #include "euicc/ota.h"
 
 void m2m_euicc_ota_init(m2m_euicc_ota *ota, const m2m_sms_addr *smsr_default)
@@ -91,6 +92,8 @@ m2m_err m2m_euicc_ota_route_apdu(m2m_euicc *e, const m2m_euicc_ota *ota, int tar
 {
 	if (target == M2M_EUICC_OTA_TARGET_ISDR)
 		return m2m_euicc_isdr_apdu_ev(e, capdu, n, rapdu, ev);
+	if (target <= M2M_EUICC_OTA_TARGET_MNO_SD)
+		return euicc_mno_apdu(e, target, capdu, n, rapdu, ev);
 	/* The target was checked when the packet or response was routed. */
 	if (ota->isdp_apdu == NULL)
 		return m2m_buf_append_u16be(rapdu, 0x6999);

@@ -20,6 +20,11 @@
 #define M2M_EUICC_OTA_MO_MAX 16      /* MO SMS parts per call (PoR or notification) */
 #define M2M_EUICC_OTA_TEXT_MAX 128   /* host / URI copies */
 #define M2M_EUICC_OTA_TARGET_ISDR (-1)
+/* Other targets of m2m_euicc_ota_route_apdu (>= 0: an ISD-P index): an unknown application
+ * (SCP81), the MNO-SD of the enabled profile and its RFM applications (ES6, mno_*.c). */
+#define M2M_EUICC_OTA_TARGET_UNKNOWN (-2)
+#define M2M_EUICC_OTA_TARGET_MNO_SD (-3)
+#define M2M_EUICC_OTA_TARGET_RFM(k) (-4 - (k))
 
 /* The ENVELOPE's status words. */
 #define M2M_EUICC_OTA_SW_OK 0x9000

@@ -2,6 +2,7 @@
  * carries, and the PoR (ENVELOPE response data or MO SMS-SUBMIT) as SPI2 asks. */
 #include <string.h>
 
+#include "euicc/mno_int.h"
 #include "euicc/ota.h"
 
 /* SGP.02 2.4.3: the ISD-R takes CC + ciphering + counter "higher" at least (SPI1 16). */
@@ -13,6 +14,7 @@ typedef struct {
 	uint8_t spi1;
 	int target;             /* set by the look-up */
 	uint8_t kvn;            /* key set whose counter moves */
+	bool mno;               /* kvn is the enabled profile's MNO-SD key set (ES6) */
 } lookup_ctx;
 
 static bool tar_is(const uint8_t tar[3], uint32_t v)
@@ -22,7 +24,8 @@ static bool tar_is(const uint8_t tar[3], uint32_t v)
 
 /* ISD-R TAR 000001, or the TAR of an existing ISD-P when ISD-P routing is linked in: ES8 over
  * SMS is SCP80-wrapped by the SM-SR with the ISD-R's key sets (whty: TAR 000013, SCP03 APDUs
- * inside), so every TAR shares the ISD-R's keys and counters. */
+ * inside), so these TARs share the ISD-R's keys and counters. Any other TAR may belong to
+ * the enabled profile's MNO-SD or RFM applications, with the profile's keys (ES6). */
 static m2m_scp80_por_status lookup(void *ctx, const uint8_t tar[3], uint8_t kic, uint8_t kid,
 				   m2m_scp80_tar_info *info)
 {
@@ -38,8 +41,11 @@ static m2m_scp80_por_status lookup(void *ctx, const uint8_t tar[3], uint8_t kic,
 		c->target = m2m_euicc_aid_is_isdp(aid, sizeof aid)
 				    ? m2m_euicc_find_isdp(c->e, aid, sizeof aid)
 				    : -1;
-		if (c->target < 0 || c->ota->isdp_apdu == NULL)
-			return M2M_POR_TAR_UNKNOWN;
+		if (c->target < 0 || c->ota->isdp_apdu == NULL) {
+			c->mno = true;
+			return euicc_mno_lookup(c->e, tar, kic, kid, c->spi1, info, &c->target,
+						&c->kvn);
+		}
 	}
 	ks = kvn >= 0x01 && kvn <= 0x0F ? m2m_euicc_find_keyset(c->e, kvn) : NULL;
 	if (ks == NULL || (kid & 0x0F) != ks->kid_alg)
@@ -153,15 +159,25 @@ static bool por_buildable(const m2m_scp80_hdr *hdr)
 				   &len) == M2M_OK;
 }
 
-static void store_counter(m2m_euicc *e, const m2m_scp80_hdr *hdr, uint8_t kvn,
+static void store_counter(m2m_euicc *e, const m2m_scp80_hdr *hdr, const lookup_ctx *c,
 			  m2m_euicc_ota_out *out)
 {
-	m2m_euicc_keyset *ks = m2m_euicc_find_keyset(e, kvn);
+	m2m_euicc_keyset *ks = c->mno ? NULL : m2m_euicc_find_keyset(e, c->kvn);
 
-	if (ks == NULL || ((hdr->spi[0] >> M2M_SCP80_SPI1_CNTR_SHIFT) & 3) == M2M_SCP80_CNTR_NONE)
+	if (((hdr->spi[0] >> M2M_SCP80_SPI1_CNTR_SHIFT) & 3) == M2M_SCP80_CNTR_NONE ||
+	    (!c->mno && ks == NULL))
 		return;
-	ks->last_counter = hdr->counter;
+	if (c->mno)
+		euicc_mno_counter(e, c->kvn, hdr->counter);
+	else
+		ks->last_counter = hdr->counter;
 	out->ev.state_changed = true;
+}
+
+/* The keys of the PoR: those of the command's key set. */
+static bool por_keys(m2m_euicc *e, const lookup_ctx *c, m2m_scp80_keys *keys)
+{
+	return c->mno ? euicc_mno_keys(e, c->kvn, keys) : m2m_euicc_ota_keys(e, c->kvn, keys);
 }
 
 m2m_err m2m_euicc_ota_packet(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *pkt, size_t n,
@@ -190,9 +206,9 @@ m2m_err m2m_euicc_ota_packet(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *pk
 		err = por(ota, &hdr, &keys, status, &resp, origin, response, out);
 		goto out;
 	}
-	store_counter(e, &hdr, c.kvn, out);
+	store_counter(e, &hdr, &c, out);
 	err = execute(e, ota, c.target, &data, &resp, out);
-	if (err == M2M_OK && m2m_euicc_ota_keys(e, c.kvn, &keys))
+	if (err == M2M_OK && por_keys(e, &c, &keys))
 		err = por(ota, &hdr, &keys, M2M_POR_OK, &resp, origin, response, out);
 out:
 	m2m_scp80_keys_wipe(&keys);

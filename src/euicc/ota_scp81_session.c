@@ -27,7 +27,7 @@ static m2m_err read_body(const m2m_scp81_response *rs, const uint8_t *p, size_t 
 }
 
 /* X-Admin-Targeted-Application: the ISD-R (or no header), an existing ISD-P when ISD-P
- * routing is linked in, else -2 (unknown-application). */
+ * routing is linked in, else unknown-application. */
 static int target_of(m2m_euicc *e, const m2m_euicc_ota *ota, const m2m_scp81_response *rs)
 {
 	int idx;
@@ -36,7 +36,7 @@ static int target_of(m2m_euicc *e, const m2m_euicc_ota *ota, const m2m_scp81_res
 				memcmp(rs->target.b, m2m_euicc_isdr_aid, M2M_EUICC_AID_SIZE) == 0))
 		return M2M_EUICC_OTA_TARGET_ISDR;
 	idx = m2m_euicc_find_isdp(e, rs->target.b, rs->target.len);
-	return idx >= 0 && ota->isdp_apdu != NULL ? idx : -2;
+	return idx >= 0 && ota->isdp_apdu != NULL ? idx : M2M_EUICC_OTA_TARGET_UNKNOWN;
 }
 
 /* An ISD-P body of SCP03t TLVs straight in AE 80 (sgp02-bearers.md 3.2), not C-APDUs. */
@@ -98,7 +98,7 @@ static m2m_err step(m2m_euicc *e, m2m_euicc_ota *ota, const m2m_scp81_response *
 	memcpy(ota->scp81.uri, rs->next_uri.p, rs->next_uri.len);
 	ota->scp81.uri[rs->next_uri.len] = '\0';
 	err = M2M_OK;
-	if (target == -2)
+	if (target == M2M_EUICC_OTA_TARGET_UNKNOWN)
 		status = M2M_SCP81_SS_UNKNOWN_APPLICATION; /* empty body, as whty does */
 	else
 		err = run_body(e, ota, target, body, &resp, out);

@@ -1,5 +1,7 @@
 /* The device's view of the eUICC: one C-APDU on the enabled profile's file tree. READ /
- * UPDATE BINARY and RECORD here, SELECT and STATUS in uicc_select.c (TS 102 221 11.1). */
+ * UPDATE BINARY and RECORD here, SELECT and STATUS in uicc_select.c (TS 102 221 11.1). RFM
+ * (mno_rfm.c) runs the same commands in its own selection. Updates are kept over the
+ * package (uicc_keep.c), so they survive a reload and a profile switch. */
 #include <string.h>
 
 #include "euicc/isdp_int.h"
@@ -8,6 +10,34 @@
 #define MODE_NEXT 0x02
 #define MODE_PREV 0x03
 #define MODE_ABS 0x04
+
+/* The package that keeps updates of the tree, NULL when none is tied to the command. */
+static m2m_euicc_pkg *keeper(const euicc_ucmd *c)
+{
+	return c->e != NULL && c->idx >= 0 ? euicc_pkg_of(c->e, c->idx) : NULL;
+}
+
+/* A full record list refuses the update before anything changes (memory problem). */
+static bool keep_fits(const euicc_ucmd *c, const m2m_saip_fs_node *ef)
+{
+	const m2m_euicc_pkg *k = keeper(c);
+
+	return k == NULL || euicc_fsx_fits(k, ef);
+}
+
+static uint16_t keep(euicc_ucmd *c, const m2m_saip_fs_node *ef)
+{
+	m2m_euicc_pkg *k = keeper(c);
+
+	if (k == NULL)
+		return SW_OK;
+	c->err = euicc_fsx_record(k, ef);
+	if (c->err != M2M_OK)
+		return SW_INTERNAL;
+	if (c->ev != NULL)
+		c->ev->state_changed = true;
+	return SW_OK;
+}
 
 /* P1 b8 set: SFI in P1 b5-b1, offset P2; else a 15-bit offset. */
 static m2m_saip_fs_node *binary_ef(euicc_ucmd *c, size_t *off, uint16_t *sw)
@@ -26,7 +56,8 @@ static m2m_saip_fs_node *binary_ef(euicc_ucmd *c, size_t *off, uint16_t *sw)
 		*off = (size_t)a->p1 << 8 | a->p2;
 		n = euicc_uicc_ef(c->u, 0, sw);
 	}
-	if (n != NULL && n->a.structure != M2M_SAIP_FS_TRANSPARENT) {
+	/* A link EF has its target's structure. */
+	if (n != NULL && m2m_saip_fs_target(n)->a.structure != M2M_SAIP_FS_TRANSPARENT) {
 		*sw = SW_STRUCTURE;
 		return NULL;
 	}
@@ -70,8 +101,11 @@ static uint16_t update_binary(euicc_ucmd *c)
 		return SW_WRONG_OFFSET;
 	if (c->a->len == 0 || c->a->len > size - off)
 		return SW_WRONG_LENGTH;
-	return m2m_saip_fs_update_binary(ef, off, c->a->data, c->a->len) == M2M_OK ? SW_OK
-										: SW_INTERNAL;
+	if (!keep_fits(c, ef))
+		return SW_MEMORY;
+	if (m2m_saip_fs_update_binary(ef, off, c->a->data, c->a->len) != M2M_OK)
+		return SW_INTERNAL;
+	return keep(c, ef);
 }
 
 /* The record P1/P2 address (absolute, next, previous) in a record EF. */
@@ -81,14 +115,16 @@ static m2m_saip_fs_node *record_ef(euicc_ucmd *c, size_t *rec, uint16_t *sw)
 	uint8_t mode = a->p2 & 0x07;
 	m2m_saip_fs_node *n = euicc_uicc_ef(c->u, a->p2 >> 3, sw);
 	size_t count, cur = c->u->rec;
+	m2m_saip_fs_struct structure;
 	bool cyclic;
 
 	if (n == NULL)
 		return NULL;
 	*sw = SW_STRUCTURE;
-	if (n->a.structure != M2M_SAIP_FS_LINEAR && n->a.structure != M2M_SAIP_FS_CYCLIC)
+	structure = m2m_saip_fs_target(n)->a.structure;
+	if (structure != M2M_SAIP_FS_LINEAR && structure != M2M_SAIP_FS_CYCLIC)
 		return NULL;
-	cyclic = n->a.structure == M2M_SAIP_FS_CYCLIC;
+	cyclic = structure == M2M_SAIP_FS_CYCLIC;
 	count = m2m_saip_fs_target(n)->a.rec_count;
 	*sw = SW_WRONG_P1P2;
 	if (mode == MODE_ABS)
@@ -135,8 +171,11 @@ static uint16_t update_record(euicc_ucmd *c)
 		return sw;
 	if (c->a->len != m2m_saip_fs_target(ef)->a.rec_len)
 		return SW_WRONG_LENGTH;
+	if (!keep_fits(c, ef))
+		return SW_MEMORY;
 	/* A cyclic EF is written with PREVIOUS: the oldest record becomes record 1. */
-	if (ef->a.structure == M2M_SAIP_FS_CYCLIC && (c->a->p2 & 0x07) == MODE_PREV) {
+	if (m2m_saip_fs_target(ef)->a.structure == M2M_SAIP_FS_CYCLIC &&
+	    (c->a->p2 & 0x07) == MODE_PREV) {
 		err = m2m_saip_fs_cyclic_push(ef, c->a->data, c->a->len);
 		rec = 1;
 	} else {
@@ -145,10 +184,10 @@ static uint16_t update_record(euicc_ucmd *c)
 	if (err != M2M_OK)
 		return SW_INTERNAL;
 	c->u->rec = rec;
-	return SW_OK;
+	return keep(c, ef);
 }
 
-static uint16_t dispatch(euicc_ucmd *c)
+uint16_t euicc_uicc_exec(euicc_ucmd *c)
 {
 	uint8_t cla = c->a->cla, ins = c->a->ins;
 
@@ -159,7 +198,7 @@ static uint16_t dispatch(euicc_ucmd *c)
 	if (cla != 0x00)
 		return SW_CLA;
 	/* A file command needs a file system (an enabled profile with a package). */
-	if (!c->u->built && (ins == 0xB0 || ins == 0xD6 || ins == 0xB2 || ins == 0xDC))
+	if (c->u->fs == NULL && (ins == 0xB0 || ins == 0xD6 || ins == 0xB2 || ins == 0xDC))
 		return SW_NO_EF;
 	switch (ins) {
 	case 0xA4:
@@ -177,8 +216,10 @@ static uint16_t dispatch(euicc_ucmd *c)
 	}
 }
 
-m2m_err m2m_euicc_uicc_apdu(m2m_euicc *e, const uint8_t *capdu, size_t n, m2m_buf *rapdu)
+m2m_err m2m_euicc_uicc_apdu_ev(m2m_euicc *e, const uint8_t *capdu, size_t n, m2m_buf *rapdu,
+			      m2m_euicc_events *ev)
 {
+	euicc_uicc *u;
 	euicc_apdu a;
 	euicc_ucmd c = {0};
 	size_t start;
@@ -189,15 +230,24 @@ m2m_err m2m_euicc_uicc_apdu(m2m_euicc *e, const uint8_t *capdu, size_t n, m2m_bu
 		goto out;
 	start = rapdu->len;
 	err = M2M_ERR_NOMEM;
-	c.u = euicc_uicc_tree(e);
-	if (c.u == NULL)
+	u = euicc_uicc_tree(e);
+	if (u == NULL)
 		goto out;
+	c.u = &u->sel;
 	c.a = &a;
 	c.resp = rapdu;
-	sw = euicc_apdu_short(capdu, n, &a, &c.le) ? dispatch(&c) : SW_WRONG_LENGTH;
+	c.e = e;
+	c.idx = u->built ? u->idx : -1;
+	c.ev = ev;
+	sw = euicc_apdu_short(capdu, n, &a, &c.le) ? euicc_uicc_exec(&c) : SW_WRONG_LENGTH;
 	if (sw != SW_OK && sw != SW_EOF)
 		rapdu->len = start; /* an error status word carries no data */
 	err = c.err != M2M_OK ? c.err : euicc_sw(rapdu, sw);
 out:
 	return err;
+}
+
+m2m_err m2m_euicc_uicc_apdu(m2m_euicc *e, const uint8_t *capdu, size_t n, m2m_buf *rapdu)
+{
+	return m2m_euicc_uicc_apdu_ev(e, capdu, n, rapdu, NULL);
 }

@@ -9,21 +9,33 @@ static bool is_dir(const m2m_saip_fs_node *n)
 }
 
 /* The ADF holding n, or NULL. */
-static m2m_saip_fs_node *adf_of(m2m_saip_fs_node *n)
+static m2m_saip_fs_node *adf_of(const m2m_saip_fs_node *n)
 {
 	while (n != NULL && n->a.kind != M2M_SAIP_FS_ADF)
 		n = n->parent;
-	return n;
+	return (m2m_saip_fs_node *)n;
+}
+
+bool euicc_sel_in_scope(const euicc_sel *u, const m2m_saip_fs_node *n)
+{
+	switch (u->scope) {
+	case EUICC_SCOPE_SHARED:
+		return adf_of(n) == NULL;
+	case EUICC_SCOPE_ADF:
+		return adf_of(n) == u->adf;
+	default:
+		return true;
+	}
 }
 
 /* By FID (TS 102 221 8.4.1): the MF, the current ADF (7FFF), the current DF itself, its
  * children, its parent, and the parent's children (siblings). */
-static m2m_saip_fs_node *by_fid(euicc_uicc *u, uint16_t fid)
+static m2m_saip_fs_node *by_fid(euicc_sel *u, uint16_t fid)
 {
 	m2m_saip_fs_node *df = u->df, *n = NULL;
 
 	if (fid == 0x3F00)
-		return u->fs.mf;
+		return u->fs->mf;
 	if (fid == 0x7FFF)
 		return adf_of(df);
 	if (df == NULL)
@@ -37,9 +49,9 @@ static m2m_saip_fs_node *by_fid(euicc_uicc *u, uint16_t fid)
 }
 
 /* A path of FIDs from the MF (P1 08) or from the current DF (P1 09). */
-static m2m_saip_fs_node *by_path(euicc_uicc *u, const uint8_t *p, size_t len, bool from_mf)
+static m2m_saip_fs_node *by_path(euicc_sel *u, const uint8_t *p, size_t len, bool from_mf)
 {
-	m2m_saip_fs_node *n = from_mf ? u->fs.mf : u->df;
+	m2m_saip_fs_node *n = from_mf ? u->fs->mf : u->df;
 
 	for (size_t i = 0; n != NULL && i < len; i += 2) {
 		uint16_t fid = (uint16_t)(p[i] << 8 | p[i + 1]);
@@ -51,7 +63,7 @@ static m2m_saip_fs_node *by_path(euicc_uicc *u, const uint8_t *p, size_t len, bo
 	return n;
 }
 
-static m2m_saip_fs_node *target(euicc_uicc *u, const euicc_apdu *a, uint16_t *sw)
+static m2m_saip_fs_node *target(euicc_sel *u, const euicc_apdu *a, uint16_t *sw)
 {
 	bool path = a->p1 == 0x08 || a->p1 == 0x09;
 
@@ -65,10 +77,10 @@ static m2m_saip_fs_node *target(euicc_uicc *u, const euicc_apdu *a, uint16_t *sw
 		return NULL;
 	*sw = SW_FILE_NOT_FOUND;
 	if (a->p1 == 0x00)
-		return a->len == 0 ? u->fs.mf
+		return a->len == 0 ? u->fs->mf
 				   : by_fid(u, (uint16_t)(a->data[0] << 8 | a->data[1]));
 	if (a->p1 == 0x04)
-		return m2m_saip_fs_find_adf(&u->fs, a->data, a->len);
+		return m2m_saip_fs_find_adf(u->fs, a->data, a->len);
 	return by_path(u, a->data, a->len, a->p1 == 0x08);
 }
 
@@ -80,7 +92,7 @@ static bool select_isdr(const euicc_apdu *a)
 
 uint16_t euicc_uicc_select(euicc_ucmd *c)
 {
-	euicc_uicc *u = c->u;
+	euicc_sel *u = c->u;
 	const euicc_apdu *a = c->a;
 	m2m_saip_fs_node *n;
 	uint16_t sw;
@@ -89,13 +101,16 @@ uint16_t euicc_uicc_select(euicc_ucmd *c)
 	 * occurrence only. */
 	if ((a->p2 & 0xF3) != 0 || (a->p2 & 0x0C) == 0x08)
 		return SW_WRONG_P1P2;
-	if (select_isdr(a))
+	if (u->scope == EUICC_SCOPE_ALL && select_isdr(a))
 		return SW_OK; /* the ISD-R is selectable through the UICC interface */
-	if (!u->built)
+	if (u->fs == NULL)
 		return SW_FILE_NOT_FOUND; /* no enabled profile with a file system */
 	n = target(u, a, &sw);
 	if (n == NULL)
 		return sw;
+	/* An RFM application sees nothing outside its scope. */
+	if (!euicc_sel_in_scope(u, n))
+		return SW_FILE_NOT_FOUND;
 	if (is_dir(n)) {
 		u->df = n;
 		u->ef = NULL;
@@ -112,10 +127,10 @@ uint16_t euicc_uicc_select(euicc_ucmd *c)
 /* STATUS: P2 00 FCP of the current DF, 01 its DF name (ADF AID), 0C nothing. */
 uint16_t euicc_uicc_status(euicc_ucmd *c)
 {
-	euicc_uicc *u = c->u;
+	euicc_sel *u = c->u;
 	m2m_saip_fs_node *adf;
 
-	if (!u->built || u->df == NULL)
+	if (u->fs == NULL || u->df == NULL)
 		return SW_CONDITIONS;
 	switch (c->a->p2) {
 	case 0x00:
@@ -134,7 +149,7 @@ uint16_t euicc_uicc_status(euicc_ucmd *c)
 	}
 }
 
-m2m_saip_fs_node *euicc_uicc_ef(euicc_uicc *u, uint8_t sfi, uint16_t *sw)
+m2m_saip_fs_node *euicc_uicc_ef(euicc_sel *u, uint8_t sfi, uint16_t *sw)
 {
 	m2m_saip_fs_node *n;
 

@@ -1,5 +1,7 @@
-/* The file tree the device sees: built from the enabled ISD-P's stored package when it is
- * first needed and again after a profile switch; a whole package installed in one go. */
+/* The file tree the device sees: built from the enabled ISD-P's stored package (with the
+ * updates kept over it, and the package's ES6 data) when it is first needed and again after
+ * a profile switch; a whole package installed in one go. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "euicc/isdp_int.h"
@@ -24,23 +26,28 @@ const uint8_t *m2m_euicc_uicc_atr(size_t *len)
 void euicc_uicc_drop(euicc_uicc *u)
 {
 	m2m_saip_fs_free(&u->fs);
+	euicc_mno_wipe(&u->mno);
 	memset(u, 0, sizeof *u);
 	u->idx = -1;
 }
 
-static m2m_err build(const m2m_euicc_pkg *k, m2m_saip_fs *fs)
+static m2m_err build(const m2m_euicc_pkg *k, euicc_uicc *u)
 {
 	m2m_saip_pkg pkg;
 	m2m_saip_error serr;
 	m2m_err err;
 
 	m2m_saip_pkg_init(&pkg);
-	m2m_saip_fs_init(fs);
+	m2m_saip_fs_init(&u->fs);
 	err = m2m_saip_decode(k->data, k->len, &pkg, &serr);
 	if (err == M2M_OK)
-		err = m2m_saip_fs_build(&pkg, fs, &serr);
-	if (err == M2M_OK && fs->mf == NULL)
+		err = m2m_saip_fs_build(&pkg, &u->fs, &serr);
+	if (err == M2M_OK && u->fs.mf == NULL)
 		err = M2M_ERR_FORMAT;
+	if (err == M2M_OK) {
+		euicc_fsx_apply(k, &u->fs);
+		euicc_mno_extract(&pkg, &u->mno);
+	}
 	m2m_saip_pkg_free(&pkg);
 	return err;
 }
@@ -62,15 +69,33 @@ euicc_uicc *euicc_uicc_tree(m2m_euicc *e)
 	if (u->built && u->idx == idx && u->pkg_id == k->id)
 		return u;
 	euicc_uicc_drop(u);
-	if (build(k, &u->fs) != M2M_OK) {
+	if (build(k, u) != M2M_OK) {
 		euicc_uicc_drop(u);
 		return u;
 	}
 	u->built = true;
 	u->idx = idx;
 	u->pkg_id = k->id;
-	u->df = u->fs.mf;
+	u->gen = ++rt->gen;
+	u->sel.fs = &u->fs;
+	u->sel.df = u->fs.mf;
 	return u;
+}
+
+void m2m_euicc_uicc_release(m2m_euicc *e)
+{
+	struct m2m_euicc_rt *rt = e != NULL ? e->rt : NULL;
+
+	if (rt == NULL)
+		return;
+	euicc_uicc_drop(&rt->u);
+	euicc_rfm_end(e);
+	if (rt->dl.idx >= 0 || rt->sc.idx >= 0)
+		return;
+	m2m_scp03_wipe(&rt->sc.sc);
+	m2m_wipe(rt, sizeof *rt);
+	free(rt);
+	e->rt = NULL;
 }
 
 static m2m_err header_of(const m2m_saip_pkg *pkg, uint8_t iccid[M2M_EUICC_ICCID_SIZE],

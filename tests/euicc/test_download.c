@@ -405,6 +405,85 @@ static void test_connectivity(void **state)
 	m2m_buf_free(&plain);
 }
 
+/* Free NV memory as the SM-SR audits it (FF21 tag 82). */
+static uint32_t free_nv(card *c)
+{
+	uint8_t r[32];
+	size_t n = 0;
+
+	assert_int_equal(m2m_hex_decode(fx_tx(c, "80CAFF2100"), r, sizeof r, &n), M2M_OK);
+	assert_int_equal(n, 18);
+	assert_memory_equal(r, "\xFF\x21\x0D\x81\x01", 5);
+	assert_memory_equal(r + 6, "\x82\x04", 2);
+	return (uint32_t)r[8] << 24 | (uint32_t)r[9] << 16 | (uint32_t)r[10] << 8 | r[11];
+}
+
+/* A restart in the middle of an installation: the card saved after 5 segments comes back
+ * with the ISD-P PERSONALIZED, no profile, its quota still reserved; the SM-SR's audit sees
+ * it, DeleteISDP (APDU) frees the quota, and a new CreateISDP + download on the restarted card
+ * installs the profile. A restart without the clean-up: a new 84 restarts the download. */
+static void test_restart_mid_install(void **state)
+{
+	card *c = *state;
+	m2m_scp03_keys k;
+	m2m_scp03t_host h;
+	m2m_buf pkg, ans, cmd, part;
+	m2m_euicc *mid, *orig = c->e;
+	uint32_t before = free_nv(c);
+	int idx = es8_card(c, &k);
+
+	es8_read(&pkg);
+	m2m_buf_init(&ans);
+	m2m_buf_init(&cmd);
+	m2m_buf_init(&part);
+	assert_int_equal(free_nv(c), before - MEM_DEFAULT);
+	es8_open(c, idx, &k, &h);
+	assert_int_equal(m2m_buf_append(&part, pkg.data, 5 * SEG), M2M_OK);
+	es8_segments(c, idx, &h, &part, &ans);
+	assert_memory_equal(ans.data, "\x86\x00", 2);
+	/* Power cut: the saved state is all that is left. */
+	mid = reload(c->e);
+	c->e = mid;
+	assert_int_equal(c->e->isdp[idx].lcs, M2M_EUICC_LCS_PERSONALIZED);
+	assert_false(c->e->isdp[idx].has_profile);
+	assert_int_equal(c->e->pkg[c->e->isdp[idx].pkg - 1].len, 5 * SEG);
+	assert_int_equal(free_nv(c), before - MEM_DEFAULT);
+	assert_string_equal(fx_tx(c, "80F24002164F10" AID_13 "5C029F70"), "e3049f70010f9000");
+	/* The segment after the cut belongs to no session. */
+	m2m_buf_reset(&cmd);
+	assert_int_equal(m2m_scp03t_host_segment(&h, pkg.data + 5 * SEG, SEG, &cmd), M2M_OK);
+	es8_send(c, idx, &cmd, &ans);
+	assert_memory_equal(ans.data, "\x9F\x46\x01\x01", 4);
+	/* Without clean-up: the SM-DP starts over with a new 84 on the same ISD-P. */
+	m2m_scp03t_host_wipe(&h);
+	es8_open(c, idx, &k, &h);
+	assert_int_equal(c->e->isdp[idx].pkg, 0);
+	m2m_scp03t_host_wipe(&h);
+	/* The SM-SR's clean-up: DeleteISDP frees the quota and the package. */
+	assert_string_equal(fx_tx(c, "80E40040124F10" AID_13 "00"), "009000");
+	assert_int_equal(free_nv(c), before);
+	for (int s = 0; s < M2M_EUICC_ISDP_MAX; s++)
+		assert_null(c->e->pkg[s].data);
+	/* And a new installation on the restarted card. */
+	m2m_scp03_keys_wipe(&k);
+	idx = es8_card(c, &k);
+	es8_open(c, idx, &k, &h);
+	es8_segments(c, idx, &h, &pkg, &ans);
+	assert_int_equal(ans.data[0], 0x86);
+	assert_true(ans.len > 2);
+	assert_int_equal(c->e->isdp[idx].lcs, M2M_EUICC_LCS_DISABLED);
+	assert_int_equal(c->e->isdp[idx].mem_used, pkg.len);
+	assert_int_equal(free_nv(c), before - MEM_DEFAULT);
+	c->e = orig;
+	m2m_euicc_free(mid);
+	m2m_scp03t_host_wipe(&h);
+	m2m_scp03_keys_wipe(&k);
+	m2m_buf_free(&pkg);
+	m2m_buf_free(&ans);
+	m2m_buf_free(&cmd);
+	m2m_buf_free(&part);
+}
+
 /* The saved state stays strict: a package TLV out of place is refused. */
 static void test_strict_load(void **state)
 {
@@ -440,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connectivity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_mid_install, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_strict_load, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -265,8 +265,12 @@ static void test_fallback(void **state)
 	assert_int_equal(c->e->isdp[fx_idx(c, AID_13)].lcs, M2M_EUICC_LCS_ENABLED);
 	assert_int_equal(c->e->notif[m2m_euicc_notif_oldest(c->e)].type, 0x05);
 	assert_int_equal(m2m_euicc_fallback_activate(c->e, &ev), M2M_ERR_STATE);
-	/* Roll-back to the previous profile, notification 03. */
-	assert_int_equal(m2m_euicc_rollback(c->e, &ev), M2M_OK);
+	/* While the fall-back is active: no roll-back, the attribute stays (test_flows.c has
+	 * the rest); the SM-SR's EnableProfile ends it. */
+	assert_true(c->e->fallback_active);
+	assert_int_equal(m2m_euicc_rollback(c->e, &ev), M2M_ERR_STATE);
+	assert_string_equal(fx_dgi_aid(c, "3A03", AID_BOOT), "9000");
+	assert_false(c->e->fallback_active);
 	assert_int_equal(c->e->isdp[fx_idx(c, AID_BOOT)].lcs, M2M_EUICC_LCS_ENABLED);
 	assert_int_equal(fx_enabled_count(c->e), 1);
 	fx_roundtrip(c->e);
@@ -422,13 +426,17 @@ static void test_audit(void **state)
 	assert_string_equal(fx_tx(c, "80CABF3000"), "6a80");
 	assert_string_equal(fx_tx(c, "80CABF30035C016600"), "6a88");
 	assert_string_equal(fx_tx(c, "80CA00EE00"), "6a88");
-	/* GET STATUS of every ISD-P (4F 00) and errors. */
+	/* GET STATUS of every application (4F 00): the ECASD, then the ISD-Ps; errors. */
 	fx_profile(c, AID_13, 0);
 	assert_string_equal(fx_tx(c, "80F24002024F0000"),
+			    "e3164f10" AID_PREFIX_HEX "00000200" "9f70010f"
 			    "e3254f10" AID_BOOT "9f70013f530101" "8f0400002710" "910400000000"
 			    "e3254f10" AID_13 "9f70011f530100" "8f0400004e20" "910400004a38" "9000");
 	assert_string_equal(fx_tx(c, "80F24002124F10" AID_14), "6a88");
-	assert_string_equal(fx_tx(c, "80F28002024F00"), "6a86");
+	assert_string_equal(fx_tx(c, "80F28002024F00"), "e3164f10" AID_ISDR "9f70010f9000");
+	assert_string_equal(fx_tx(c, "80F22002024F00"), "6a86");
+	assert_string_equal(fx_tx(c, "80F24000024F00"), "6a86");
+	assert_string_equal(fx_tx(c, "80F24003024F00"), "6985"); /* no paging in progress */
 	assert_string_equal(fx_tx(c, "80F2400202 5C00"), "6a80");
 }
 

@@ -171,15 +171,24 @@ static void test_records(void **state)
 }
 
 /* The tree follows the enabled profile: none for the bootstrap profile (no package), the
- * TS.48 one again after a switch back (rebuilt from the stored package). */
+ * TS.48 one again after a switch back (rebuilt from the stored package, with the update
+ * kept over it). */
 static void test_switch(void **state)
 {
 	fx *f = *state;
 	card *c = f->c;
+	m2m_euicc_events ev = {0};
+	m2m_buf r;
 	char w[128];
 
 	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "9000");
-	assert_string_equal(es8_uicc(c, "00D6000001AA"), "9000");
+	m2m_buf_init(&r);
+	assert_int_equal(m2m_euicc_uicc_apdu_ev(c->e, (const uint8_t *)"\x00\xD6\x00\x00\x01\xAA",
+						6, &r, &ev),
+			 M2M_OK);
+	assert_memory_equal(r.data, "\x90\x00", 2);
+	assert_true(ev.state_changed);
+	m2m_buf_free(&r);
 	assert_string_equal(fx_dgi_aid(c, "3A03", AID_BOOT), "9000");
 	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "6a82");
 	assert_string_equal(es8_uicc(c, "00B0000001"), "6986");
@@ -187,11 +196,31 @@ static void test_switch(void **state)
 	assert_string_equal(fx_dgi_aid(c, "3A03", AID_13), "9000");
 	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "9000");
 	want(f, "3F00/2FE2", 10, "9000", w);
+	w[0] = 'a';
+	w[1] = 'a';
 	assert_string_equal(es8_uicc(c, "00B000000A"), w);
 	/* Deleting the ISD-P frees its package; the state stays valid. */
 	assert_string_equal(fx_dgi_aid(c, "3A03", AID_BOOT), "9000");
 	assert_string_equal(fx_tx(c, "80E40040124F10" AID_13 "00"), "009000");
 	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "6a82");
+}
+
+/* Releasing the tree is a reset: the selection is gone, the update stays. */
+static void test_release(void **state)
+{
+	fx *f = *state;
+	card *c = f->c;
+
+	m2m_euicc_uicc_release(c->e);
+	assert_null(c->e->rt);
+	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "9000");
+	assert_string_equal(es8_uicc(c, "00D6000001AB"), "9000");
+	m2m_euicc_uicc_release(c->e);
+	assert_null(c->e->rt);
+	assert_string_equal(es8_uicc(c, "00B0000001"), "6986");
+	assert_string_equal(es8_uicc(c, "00A4000C022FE2"), "9000");
+	assert_string_equal(es8_uicc(c, "00B0000001"), "ab9000");
+	m2m_euicc_uicc_release(NULL);
 }
 
 static void test_install_refused(void **state)
@@ -223,6 +252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
