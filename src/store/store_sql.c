@@ -1,0 +1,212 @@
+/* The statements, one text for both back ends where the dialects agree (store_sql.h). */
+#include <stddef.h>
+
+#include "store/store_sql.h"
+
+#define EIS_COLS                                                                            \
+	"eid, eum_id, production_date, platform_type, platform_version, isdp_loadfile_aid, "  \
+	"isdp_module_aid, isdr_aid, smsr_id, msisdn, caps, secure_packet_version, "          \
+	"rsp_version, remaining_memory, available_memory, registered_ms, last_audit_ms, "    \
+	"updated_ms, ecasd_cert, doc"
+#define PROFILE_COLS                                                                        \
+	"eid, isdp_aid, iccid, mno_id, smdp_id, profile_type, state, fallback, emergency, "   \
+	"pol2, msisdn, imsi, allocated_memory, free_memory, updated_ms, conn_params"
+#define KEYSET_COLS "eid, kvn, type, kic_alg, kid_alg, psk_id, keys_enc, counter, updated_ms"
+#define JOB_COLS                                                                            \
+	"id, eid, kind, call_id, state, attempts, next_attempt_ms, deadline_ms, lease_owner, " \
+	"lease_until_ms, created_ms, updated_ms, payload, result, detail"
+#define KEYSET_REPLACE                                                                      \
+	"type = excluded.type, kic_alg = excluded.kic_alg, kid_alg = excluded.kid_alg, "       \
+	"psk_id = excluded.psk_id, keys_enc = excluded.keys_enc, updated_ms = excluded.updated_ms, "
+#define CALL_COLS "caller, call_id, req_hash, created_ms, done_ms, response"
+#define AUDIT_COLS "id, time_ms, actor, func, eid, iccid, outcome, detail"
+#define NOTIF_COLS "eid, seq, ntype, aid, iccid, state, received_ms, updated_ms, data"
+
+/*
+ * Jobs: only the head of an eUICC (its oldest unfinished job, head = 1) can be claimed, and
+ * ready_ms says from when (the next attempt, or the end of the current lease). A claim is
+ * then one ordered scan of the (ready_ms, id) index of open heads that stops after ?4 rows,
+ * whatever the length of the queue. The head moves when a job finishes (M2M_Q_JOB_PROMOTE).
+ */
+#define JOB_OPEN "state IN ('queued', 'sent')"
+#define JOB_CLAIMABLE                                                                       \
+	"j.head = 1 AND j." JOB_OPEN " AND j.ready_ms <= ?3 AND j.next_attempt_ms <= ?3 "      \
+	"AND (j.lease_until_ms IS NULL OR j.lease_until_ms <= ?3)"
+#define JOB_NO_OPEN_JOB "NOT EXISTS (SELECT 1 FROM job o WHERE o.eid = ?1 AND o." JOB_OPEN ")"
+#define JOB_LEASE_TO "lease_owner = ?1, lease_until_ms = ?2, ready_ms = ?2, updated_ms = ?3 "
+/* The caller still holds the job's lease. */
+#define JOB_LEASED                                                                          \
+	" WHERE id = ?1 AND lease_owner = ?2 AND lease_until_ms IS NOT NULL AND " JOB_OPEN
+
+static const struct {
+	const char *sql;
+	const char *pg; /* NULL: same as sql */
+} queries[M2M_Q__COUNT] = {
+	[M2M_Q_SCHEMA_VERSION] = {"SELECT COALESCE(MAX(version), 0) FROM schema_version", NULL},
+	[M2M_Q_SCHEMA_ADD] = {"INSERT INTO schema_version (version, applied_ms) VALUES (?1, ?2)",
+			      NULL},
+
+	[M2M_Q_SETTING_GET] = {"SELECT value FROM setting WHERE name = ?1", NULL},
+	[M2M_Q_SETTING_PUT] = {"INSERT INTO setting (name, value) VALUES (?1, ?2) "
+			       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+			       NULL},
+	[M2M_Q_SETTING_ADD] = {"INSERT INTO setting (name, value) VALUES (?1, ?2) "
+			       "ON CONFLICT (name) DO NOTHING",
+			       NULL},
+	[M2M_Q_SETTING_DELETE] = {"DELETE FROM setting WHERE name = ?1", NULL},
+
+	[M2M_Q_EIS_INSERT] = {
+		"INSERT INTO eis (" EIS_COLS ", rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		"?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)",
+		NULL},
+	[M2M_Q_EIS_UPDATE] = {
+		"UPDATE eis SET eum_id = ?2, production_date = ?3, platform_type = ?4, "
+		"platform_version = ?5, isdp_loadfile_aid = ?6, isdp_module_aid = ?7, "
+		"isdr_aid = ?8, smsr_id = ?9, msisdn = ?10, caps = ?11, "
+		"secure_packet_version = ?12, rsp_version = ?13, remaining_memory = ?14, "
+		"available_memory = ?15, registered_ms = COALESCE(?16, registered_ms), "
+		"last_audit_ms = ?17, updated_ms = ?18, ecasd_cert = ?19, doc = ?20, rev = rev + 1 "
+		"WHERE eid = ?1 AND rev = COALESCE(CAST(?21 AS BIGINT), rev) RETURNING rev",
+		NULL},
+	[M2M_Q_EIS_REV] = {"SELECT rev FROM eis WHERE eid = ?1", NULL},
+	[M2M_Q_EIS_GET] = {"SELECT " EIS_COLS ", rev FROM eis WHERE eid = ?1", NULL},
+	[M2M_Q_EIS_BY_MSISDN] = {"SELECT " EIS_COLS ", rev FROM eis WHERE msisdn = ?1 "
+				 "ORDER BY eid LIMIT 2",
+				 NULL},
+	[M2M_Q_EIS_DELETE] = {"DELETE FROM eis WHERE eid = ?1", NULL},
+	[M2M_Q_EIS_LIST] = {"SELECT " EIS_COLS ", rev FROM eis WHERE eid > ?1 ORDER BY eid LIMIT ?2",
+			    NULL},
+	[M2M_Q_EIS_COUNT] = {"SELECT COUNT(*) FROM eis", NULL},
+
+	[M2M_Q_PROFILE_PUT] = {
+		"INSERT INTO profile (" PROFILE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		"?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (eid, isdp_aid) DO UPDATE SET "
+		"iccid = excluded.iccid, mno_id = excluded.mno_id, smdp_id = excluded.smdp_id, "
+		"profile_type = excluded.profile_type, state = excluded.state, "
+		"fallback = excluded.fallback, emergency = excluded.emergency, "
+		"pol2 = excluded.pol2, msisdn = excluded.msisdn, imsi = excluded.imsi, "
+		"allocated_memory = excluded.allocated_memory, free_memory = excluded.free_memory, "
+		"updated_ms = excluded.updated_ms, conn_params = excluded.conn_params",
+		NULL},
+	[M2M_Q_PROFILE_GET] = {
+		"SELECT " PROFILE_COLS " FROM profile WHERE eid = ?1 AND isdp_aid = ?2", NULL},
+	[M2M_Q_PROFILE_BY_ICCID] = {"SELECT " PROFILE_COLS " FROM profile WHERE iccid = ?1", NULL},
+	[M2M_Q_PROFILE_LIST] = {"SELECT " PROFILE_COLS " FROM profile WHERE eid = ?1 "
+				"ORDER BY isdp_aid",
+				NULL},
+	[M2M_Q_PROFILE_STATE] = {"UPDATE profile SET state = ?3, updated_ms = ?4 "
+				 "WHERE eid = ?1 AND isdp_aid = ?2",
+				 NULL},
+	[M2M_Q_PROFILE_DELETE] = {"DELETE FROM profile WHERE eid = ?1 AND isdp_aid = ?2", NULL},
+
+	/* A replace never lowers the counter: a stale copy must not bring used values back. */
+	[M2M_Q_KEYSET_PUT] = {
+		"INSERT INTO keyset (" KEYSET_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		"ON CONFLICT (eid, kvn) DO UPDATE SET " KEYSET_REPLACE
+		"counter = MAX(keyset.counter, excluded.counter)",
+		"INSERT INTO keyset (" KEYSET_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		"ON CONFLICT (eid, kvn) DO UPDATE SET " KEYSET_REPLACE
+		"counter = GREATEST(keyset.counter, excluded.counter)"},
+	[M2M_Q_KEYSET_GET] = {
+		"SELECT " KEYSET_COLS " FROM keyset WHERE eid = ?1 AND kvn = ?2", NULL},
+	[M2M_Q_KEYSET_BY_PSK_ID] = {"SELECT " KEYSET_COLS " FROM keyset WHERE psk_id = ?1", NULL},
+	[M2M_Q_KEYSET_LIST] = {"SELECT kvn FROM keyset WHERE eid = ?1 ORDER BY kvn", NULL},
+	[M2M_Q_KEYSET_DELETE] = {"DELETE FROM keyset WHERE eid = ?1 AND kvn = ?2", NULL},
+	/* ?4 = the highest counter from which ?3 more still fit in 5 bytes. */
+	[M2M_Q_KEYSET_RESERVE] = {"UPDATE keyset SET counter = counter + ?3 "
+				  "WHERE eid = ?1 AND kvn = ?2 AND counter <= ?4 RETURNING counter",
+				  NULL},
+	[M2M_Q_KEYSET_RAISE] = {"UPDATE keyset SET counter = MAX(counter, ?3) "
+				"WHERE eid = ?1 AND kvn = ?2 RETURNING counter",
+				"UPDATE keyset SET counter = GREATEST(counter, ?3) "
+				"WHERE eid = ?1 AND kvn = ?2 RETURNING counter"},
+	[M2M_Q_KEYSET_COUNTER] = {"SELECT counter FROM keyset WHERE eid = ?1 AND kvn = ?2", NULL},
+	[M2M_Q_KEYSET_PAGE] = {"SELECT eid, kvn, type, keys_enc FROM keyset "
+			       "WHERE eid > ?1 OR (eid = ?1 AND kvn > ?2) ORDER BY eid, kvn LIMIT ?3",
+			       NULL},
+	[M2M_Q_KEYSET_SEALED] = {"UPDATE keyset SET keys_enc = ?3 WHERE eid = ?1 AND kvn = ?2",
+				 NULL},
+
+	/* PostgreSQL: a transaction-scoped lock per EID, taken in a statement of its own so that
+	 * the next statement's snapshot sees what the previous holder committed. It makes the
+	 * head check of an insert and the promotion after a finish exclusive per eUICC, and
+	 * identity values of one eUICC's jobs follow commit order. SQLite has one writer. */
+	[M2M_Q_JOB_LOCK_EID] = {
+		"SELECT ?1", "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))"},
+	[M2M_Q_JOB_ADD] = {"INSERT INTO job (eid, kind, call_id, state, attempts, next_attempt_ms, "
+			   "deadline_ms, created_ms, updated_ms, payload, head, ready_ms) "
+			   "VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?5, ?6, ?6, ?7, "
+			   "CASE WHEN " JOB_NO_OPEN_JOB " THEN 1 ELSE 0 END, ?4) RETURNING id",
+			   NULL},
+	[M2M_Q_JOB_PROMOTE] = {"UPDATE job SET head = 1 WHERE id = (SELECT MIN(o.id) FROM job o "
+			       "WHERE o.eid = ?1 AND o." JOB_OPEN ")",
+			       NULL},
+	[M2M_Q_JOB_GET] = {"SELECT " JOB_COLS " FROM job WHERE id = ?1", NULL},
+	/* ?1 worker, ?2 lease end, ?3 now, ?4 how many. */
+	[M2M_Q_JOB_CLAIM] = {
+		"UPDATE job SET " JOB_LEASE_TO
+		"WHERE id IN (SELECT j.id FROM job j WHERE " JOB_CLAIMABLE
+		" ORDER BY j.ready_ms, j.id LIMIT ?4) RETURNING " JOB_COLS,
+		"WITH c AS (SELECT j.id AS cid FROM job j WHERE " JOB_CLAIMABLE
+		" ORDER BY j.ready_ms, j.id LIMIT ?4 FOR UPDATE OF j SKIP LOCKED) "
+		"UPDATE job SET " JOB_LEASE_TO
+		"FROM c WHERE job.id = c.cid RETURNING " JOB_COLS},
+	[M2M_Q_JOB_RENEW] = {"UPDATE job SET lease_until_ms = ?3, ready_ms = ?3" JOB_LEASED, NULL},
+	[M2M_Q_JOB_SENT] = {"UPDATE job SET state = 'sent', attempts = attempts + 1, "
+			    "lease_until_ms = ?3, ready_ms = ?3, updated_ms = ?4" JOB_LEASED,
+			    NULL},
+	[M2M_Q_JOB_RETRY] = {"UPDATE job SET state = 'queued', next_attempt_ms = ?3, ready_ms = ?3, "
+			     "lease_until_ms = NULL, detail = ?4, updated_ms = ?5" JOB_LEASED,
+			     NULL},
+	[M2M_Q_JOB_FINISH] = {"UPDATE job SET state = ?3, result = ?4, detail = ?5, "
+			      "lease_until_ms = NULL, updated_ms = ?6" JOB_LEASED " RETURNING eid",
+			      NULL},
+	[M2M_Q_JOB_RELEASE] = {"UPDATE job SET lease_until_ms = NULL, ready_ms = next_attempt_ms"
+			       JOB_LEASED,
+			       NULL},
+	[M2M_Q_JOB_LIST] = {"SELECT " JOB_COLS " FROM job WHERE eid = ?1 ORDER BY id", NULL},
+	[M2M_Q_JOB_COUNT] = {"SELECT COUNT(*) FROM job WHERE state = ?1", NULL},
+	[M2M_Q_JOB_PURGE] = {"DELETE FROM job WHERE state IN ('answered', 'failed', 'expired') "
+			     "AND updated_ms < ?1",
+			     NULL},
+
+	[M2M_Q_CALL_INSERT] = {"INSERT INTO fcall (caller, call_id, req_hash, created_ms) "
+			       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (caller, call_id) DO NOTHING",
+			       NULL},
+	[M2M_Q_CALL_GET] = {"SELECT " CALL_COLS " FROM fcall WHERE caller = ?1 AND call_id = ?2",
+			    NULL},
+	[M2M_Q_CALL_FINISH] = {"UPDATE fcall SET response = ?3, done_ms = ?4 "
+			       "WHERE caller = ?1 AND call_id = ?2 AND done_ms IS NULL",
+			       NULL},
+	[M2M_Q_CALL_PURGE] = {"DELETE FROM fcall WHERE created_ms < ?1", NULL},
+
+	[M2M_Q_AUDIT_ADD] = {"INSERT INTO audit (time_ms, actor, func, eid, iccid, outcome, detail) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+			     NULL},
+	[M2M_Q_AUDIT_LIST_EID] = {"SELECT " AUDIT_COLS " FROM audit WHERE eid = ?1 AND id > ?2 "
+				  "ORDER BY id LIMIT ?3",
+				  NULL},
+	[M2M_Q_AUDIT_LIST] = {"SELECT " AUDIT_COLS " FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
+			      NULL},
+
+	[M2M_Q_NOTIF_ADD] = {"INSERT INTO notification (" NOTIF_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+			     "?6, ?7, ?8, ?9) ON CONFLICT (eid, seq) DO NOTHING",
+			     NULL},
+	[M2M_Q_NOTIF_GET] = {"SELECT " NOTIF_COLS " FROM notification WHERE eid = ?1 AND seq = ?2",
+			     NULL},
+	[M2M_Q_NOTIF_STATE] = {"UPDATE notification SET state = ?3, updated_ms = ?4 "
+			       "WHERE eid = ?1 AND seq = ?2",
+			       NULL},
+	[M2M_Q_NOTIF_LIST] = {"SELECT " NOTIF_COLS " FROM notification WHERE state = ?1 "
+			      "ORDER BY received_ms, eid, seq LIMIT ?2",
+			      NULL},
+};
+
+const char *m2m_q_sql(m2m_q id, int dialect)
+{
+	if ((unsigned)id >= M2M_Q__COUNT)
+		return NULL;
+	if (dialect == 1 && queries[id].pg != NULL)
+		return queries[id].pg;
+	return queries[id].sql;
+}
