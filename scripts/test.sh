@@ -2,7 +2,7 @@
 # The whole test suite: installs what is missing, builds Release, ASan+UBSan and libFuzzer
 # builds, runs the fuzzers for a bounded time, then the unit and CLI tests of the sanitizer
 # build and of the Release build (CTest's summary is the last thing printed).
-#   M2MRSP_FUZZ_SECONDS   seconds per fuzz target (default 60 for the TLV decoder, half that
+#   M2MRSP_FUZZ_SECONDS   seconds per fuzz target (default 40 for the TLV decoder, half that
 #                         for the others); 0 skips fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 jobs=$(nproc)
-fuzz_seconds=${M2MRSP_FUZZ_SECONDS:-60}
+fuzz_seconds=${M2MRSP_FUZZ_SECONDS:-40}
 
 build() { # dir, cmake args...
 	local dir=$1
