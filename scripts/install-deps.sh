@@ -7,7 +7,7 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config
   libssl-dev libevent-dev libcurl4-openssl-dev libxml2-dev libjansson-dev
   libsqlite3-dev libpq-dev libsmpp34-dev libpcsclite-dev libcmocka-dev)
 TEST_PKGS=(clang libclang-rt-14-dev postgresql pcscd vsmartcard-vpcd pcsc-tools
-  opensc asn1c openssl xxd)
+  opensc asn1c openssl xxd libxml2-utils)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
