@@ -1,0 +1,423 @@
+/* The ES5 job engine (docs/smsr.md "Engine"): leases due jobs from the store (serial per
+ * eUICC by the store's claim rule, parallel across eUICCs up to [engine] concurrency), sends
+ * each command set through the SMS bearer and ends the job from the card's answer: success
+ * into the EIS, refusals as FAILED, bearer failures retried with back-off until the retries
+ * or the validity period run out. Runs on the loop thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "smsr/smsr_int.h"
+
+/* ---- the bearer's view of the store ---- */
+
+static void eid_hex(const uint8_t eid[M2M_ES5_EID_SIZE], char out[M2M_STORE_EID_SIZE])
+{
+	static const char digits[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < M2M_ES5_EID_SIZE; i++) {
+		out[2 * i] = digits[eid[i] >> 4];
+		out[2 * i + 1] = digits[eid[i] & 15];
+	}
+	out[2 * M2M_ES5_EID_SIZE] = '\0';
+}
+
+static m2m_err keys_of(const m2m_store_keyset *ks, m2m_scp80_keys *out)
+{
+	const m2m_store_key *kic = NULL, *kid = NULL;
+
+	for (size_t i = 0; i < ks->nkeys; i++) {
+		if (ks->keys[i].index == 1)
+			kic = &ks->keys[i];
+		else if (ks->keys[i].index == 2)
+			kid = &ks->keys[i];
+	}
+	if (kic == NULL || kid == NULL)
+		return M2M_ERR_STATE;
+	memset(out, 0, sizeof *out);
+	if (m2m_scp80_key_set(&out->kic, kic->value, kic->len) != M2M_OK ||
+	    m2m_scp80_key_set(&out->kid, kid->value, kid->len) != M2M_OK) {
+		m2m_scp80_keys_wipe(out);
+		return M2M_ERR_STATE;
+	}
+	return M2M_OK;
+}
+
+/* The ISD-R's first SCP80 key set. */
+static m2m_err scp80_keyset(smsr *s, const char *eid, m2m_store_keyset *ks)
+{
+	uint8_t kvns[16];
+	size_t n = 0;
+
+	if (m2m_store_keyset_list(s->st, eid, kvns, sizeof kvns, &n) != M2M_OK)
+		return M2M_ERR_IO;
+	for (size_t i = 0; i < n; i++) {
+		if (kvns[i] < 0x01 || kvns[i] > 0x0F)
+			continue;
+		if (m2m_store_keyset_get(s->st, eid, kvns[i], ks) == M2M_OK &&
+		    ks->type == M2M_STORE_KS_SCP80)
+			return M2M_OK;
+		m2m_store_keyset_clear(ks);
+	}
+	return M2M_ERR_STATE;
+}
+
+m2m_err smsr_lookup_by_eid(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE],
+			   m2m_sms_bearer_euicc *out)
+{
+	smsr *s = arg;
+	char hex[M2M_STORE_EID_SIZE];
+	m2m_store_eis e;
+	m2m_store_keyset ks;
+	m2m_err err;
+
+	eid_hex(eid, hex);
+	memset(&e, 0, sizeof e);
+	memset(&ks, 0, sizeof ks);
+	if ((err = m2m_store_eis_get(s->st, hex, &e)) != M2M_OK)
+		goto out;
+	if (e.msisdn[0] == '\0' || (err = scp80_keyset(s, hex, &ks)) != M2M_OK) {
+		err = M2M_ERR_STATE;
+		goto out;
+	}
+	memset(out, 0, sizeof *out);
+	out->msisdn.ton = 1;
+	out->msisdn.npi = 1;
+	snprintf(out->msisdn.addr, sizeof out->msisdn.addr, "%s", e.msisdn);
+	m2m_es5_pack_defaults(&out->pack);
+	out->pack.kvn = ks.kvn;
+	out->pack.kic_alg = ks.kic_alg;
+	out->pack.kid_alg = ks.kid_alg;
+	err = keys_of(&ks, &out->keys);
+out:
+	m2m_store_keyset_clear(&ks);
+	m2m_store_eis_clear(&e);
+	return err;
+}
+
+m2m_err smsr_lookup_keyset(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,
+			   m2m_scp80_keys *out)
+{
+	smsr *s = arg;
+	char hex[M2M_STORE_EID_SIZE];
+	m2m_store_keyset ks;
+	m2m_err err;
+
+	eid_hex(eid, hex);
+	memset(&ks, 0, sizeof ks);
+	err = m2m_store_keyset_get(s->st, hex, kvn, &ks);
+	if (err == M2M_OK)
+		err = ks.type == M2M_STORE_KS_SCP80 ? keys_of(&ks, out) : M2M_ERR_STATE;
+	m2m_store_keyset_clear(&ks);
+	return err;
+}
+
+m2m_err smsr_reserve_counter(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,
+			     uint64_t *counter)
+{
+	smsr *s = arg;
+	char hex[M2M_STORE_EID_SIZE];
+	int64_t first = 0;
+	m2m_err err;
+
+	eid_hex(eid, hex);
+	err = m2m_store_counter_reserve(s->st, hex, kvn, 1, &first);
+	if (err == M2M_OK)
+		*counter = (uint64_t)first;
+	else
+		m2m_error(SMSR_LOG, "%s: counter of key set %02X not reserved: %s", hex, kvn,
+			  m2m_store_errmsg(s->st));
+	return err;
+}
+
+/* ---- command sets ---- */
+
+static m2m_err aid_of(const smsr_slot *sl, uint8_t aid[M2M_ES5_AID_SIZE])
+{
+	return m2m_hex_decode_exact(sl->job.aid, aid, M2M_ES5_AID_SIZE);
+}
+
+static m2m_err build(const smsr_slot *sl, m2m_es5_cmd *c)
+{
+	uint8_t aid[M2M_ES5_AID_SIZE];
+
+	if (sl->verifying) {
+		if (aid_of(sl, aid) != M2M_OK)
+			return M2M_ERR_FORMAT;
+		return m2m_es5_audit(c, M2M_ES5_AUDIT_ISDPS,
+				     (const uint8_t(*)[M2M_ES5_AID_SIZE])aid, 1);
+	}
+	if (strcmp(sl->kind, "audit") == 0)
+		return m2m_es5_audit(c, M2M_ES5_AUDIT_EID | M2M_ES5_AUDIT_RESOURCES |
+					     M2M_ES5_AUDIT_ISDPS,
+				     NULL, 0);
+	if (strcmp(sl->kind, "confirm") == 0)
+		return m2m_es5_notification_confirm(c, (uint16_t)sl->job.seq);
+	if (aid_of(sl, aid) != M2M_OK)
+		return M2M_ERR_FORMAT;
+	if (strcmp(sl->kind, "enable") == 0)
+		return m2m_es5_enable_profile(c, aid);
+	if (strcmp(sl->kind, "disable") == 0)
+		return m2m_es5_disable_profile(c, aid);
+	if (strcmp(sl->kind, "delete") == 0)
+		return m2m_es5_delete_isdp(c, aid);
+	return M2M_ERR_UNSUPPORTED;
+}
+
+static void slot_free(smsr *s, smsr_slot *sl)
+{
+	if (sl->used && s->inflight > 0)
+		s->inflight--;
+	memset(sl, 0, sizeof *sl);
+}
+
+static void fail_status(m2m_ws_exec_status *stt, const char *subject, const char *reason,
+			const char *msg)
+{
+	m2m_ws_status_set(stt, M2M_WS_FAILED, subject, reason, NULL, "%s", msg);
+}
+
+/* Sends the slot's command (or its verification). */
+static void send_slot(smsr *s, smsr_slot *sl)
+{
+	m2m_es5_cmd c;
+	m2m_ws_exec_status stt;
+	m2m_err err;
+
+	m2m_es5_cmd_init(&c);
+	err = build(sl, &c);
+	if (err == M2M_OK)
+		err = m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
+	m2m_es5_cmd_free(&c);
+	if (err == M2M_OK)
+		return;
+	m2m_warn(SMSR_LOG, "job %lld (%s %s): not sent: %s", (long long)sl->id, sl->kind, sl->eid,
+		 m2m_strerror(err));
+	fail_status(&stt, M2M_WS_SUBJ_EUICC, M2M_WS_REASON_EXECUTION_ERROR,
+		    "the command cannot be sent to this eUICC");
+	smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+	slot_free(s, sl);
+}
+
+static void start(smsr *s, const m2m_store_job *job)
+{
+	smsr_slot *sl = NULL;
+	m2m_ws_exec_status stt;
+	int64_t now = m2m_store_now_ms();
+
+	for (size_t i = 0; i < s->cfg->concurrency && sl == NULL; i++)
+		if (!s->slots[i].used)
+			sl = &s->slots[i];
+	if (sl == NULL) {
+		m2m_store_job_release(s->st, job->id, s->cfg->worker);
+		return;
+	}
+	memset(sl, 0, sizeof *sl);
+	sl->used = true;
+	s->inflight++;
+	sl->id = job->id;
+	sl->attempts = job->attempts;
+	sl->deadline_ms = job->deadline_ms;
+	snprintf(sl->kind, sizeof sl->kind, "%s", job->kind);
+	snprintf(sl->eid, sizeof sl->eid, "%s", job->eid);
+	if (smsr_job_decode(job->payload, job->payload_len, &sl->job) != M2M_OK ||
+	    m2m_hex_decode_exact(job->eid, sl->eid_bin, M2M_ES5_EID_SIZE) != M2M_OK) {
+		fail_status(&stt, M2M_WS_SUBJ_PROVIDER, M2M_WS_REASON_EXECUTION_ERROR,
+			    "unreadable job");
+		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+		slot_free(s, sl);
+		return;
+	}
+	if (job->deadline_ms > 0 && now > job->deadline_ms) {
+		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
+				  M2M_WS_REASON_NO_RESPONSE, NULL,
+				  "the validity period ended before the command could run");
+		smsr_finish(s, sl, M2M_STORE_JOB_EXPIRED, &stt);
+		slot_free(s, sl);
+		return;
+	}
+	if (m2m_sms_bearer_busy(s->sms, sl->eid_bin)) {
+		/* A command of the bearer's own (none today) or a stale one: try again soon. */
+		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
+				    "bearer busy");
+		slot_free(s, sl);
+		return;
+	}
+	if (m2m_store_job_sent(s->st, job->id, s->cfg->worker, now, now + s->cfg->lease_ms) !=
+	    M2M_OK) {
+		slot_free(s, sl); /* lease lost: another worker has it */
+		return;
+	}
+	m2m_debug(SMSR_LOG, "job %lld: %s %s %s (attempt %d)", (long long)sl->id, sl->kind,
+		  sl->eid, sl->job.aid, sl->attempts + 1);
+	send_slot(s, sl);
+}
+
+static void claim(smsr *s)
+{
+	m2m_store_job *jobs = NULL;
+	size_t n = 0, room;
+
+	if (s->stopping || !m2m_sms_bearer_bound(s->sms) || s->inflight >= s->cfg->concurrency)
+		return;
+	room = s->cfg->concurrency - s->inflight;
+	if (m2m_store_job_claim(s->st, s->cfg->worker, m2m_store_now_ms(), s->cfg->lease_ms, room,
+				&jobs, &n) != M2M_OK) {
+		m2m_error(SMSR_LOG, "claim: %s", m2m_store_errmsg(s->st));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		start(s, &jobs[i]);
+	m2m_store_job_list_free(jobs, n);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	claim(arg);
+}
+
+/* ---- answers ---- */
+
+static bool state_reached(const smsr_slot *sl, const m2m_es5_result *r)
+{
+	uint8_t want = strcmp(sl->kind, "enable") == 0 ? 0x3F : 0x1F;
+
+	if (strcmp(sl->kind, "delete") == 0)
+		return r->outcome == M2M_ES5_SW_ERROR && (r->sw == 0x6A88 || r->sw == 0x6A82);
+	return r->outcome == M2M_ES5_OK && r->audit.nisdp == 1 && r->audit.isdp[0].has_lcs &&
+	       r->audit.isdp[0].lcs == want;
+}
+
+static bool needs_verification(const smsr_slot *sl, const m2m_es5_result *r)
+{
+	bool state_change = strcmp(sl->kind, "enable") == 0 || strcmp(sl->kind, "disable") == 0 ||
+			    strcmp(sl->kind, "delete") == 0;
+
+	return !sl->verifying && sl->attempts > 0 && state_change &&
+	       r->outcome == M2M_ES5_SW_ERROR &&
+	       (r->sw == 0x6985 || r->sw == 0x6A88 || r->sw == 0x6A82);
+}
+
+static void card_refused(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
+{
+	m2m_ws_exec_status stt;
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "%s: %s, SW %04X, PoR %02X", m2m_es5_fn_name(r->fn),
+		 m2m_es5_outcome_name(r->outcome), r->sw, r->por_status);
+	fail_status(&stt, r->code.subject ? r->code.subject : M2M_WS_SUBJ_EUICC,
+		    r->code.reason ? r->code.reason : M2M_WS_REASON_EXECUTION_ERROR, msg);
+	smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+}
+
+static void bearer_failed(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
+{
+	int64_t now = m2m_store_now_ms(), next;
+	unsigned shift = sl->attempts < 10 ? (unsigned)sl->attempts : 10;
+
+	next = now + (int64_t)s->cfg->backoff_ms * (INT64_C(1) << shift);
+	if ((unsigned)sl->attempts < s->cfg->retries &&
+	    (sl->deadline_ms == 0 || next < sl->deadline_ms)) {
+		m2m_info(SMSR_LOG, "job %lld: %s, again in %lld ms", (long long)sl->id,
+			 m2m_es5_outcome_name(r->outcome), (long long)(next - now));
+		if (m2m_store_job_retry(s->st, sl->id, s->cfg->worker, now, next,
+					m2m_es5_outcome_name(r->outcome)) != M2M_OK)
+			m2m_warn(SMSR_LOG, "job %lld: lease lost", (long long)sl->id);
+		return;
+	}
+	card_refused(s, sl, r);
+}
+
+void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_SIZE],
+		    m2m_es5_result *r, void *arg)
+{
+	smsr *s = arg;
+	smsr_slot *sl = ref;
+	m2m_ws_exec_status stt;
+
+	(void)b;
+	(void)eid;
+	if (sl == NULL || !sl->used)
+		return;
+	if (sl->verifying) {
+		if (state_reached(sl, r))
+			goto success;
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROFILE,
+				  M2M_WS_REASON_NOT_ALLOWED, NULL,
+				  "re-executed %s refused and the ISD-P is not in the state asked",
+				  sl->kind);
+		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+		goto done;
+	}
+	if (needs_verification(sl, r)) {
+		/* The first send may have done it before the crash or the lost PoR. */
+		if (strcmp(sl->kind, "delete") == 0)
+			goto success;
+		m2m_info(SMSR_LOG, "job %lld: re-executed %s answered %04X: checking the ISD-P",
+			 (long long)sl->id, sl->kind, r->sw);
+		sl->verifying = true;
+		m2m_store_job_renew(s->st, sl->id, s->cfg->worker,
+				    m2m_store_now_ms() + s->cfg->lease_ms);
+		send_slot(s, sl);
+		return;
+	}
+	switch (r->outcome) {
+	case M2M_ES5_OK:
+		goto success;
+	case M2M_ES5_UNDELIVERED:
+	case M2M_ES5_TIMEOUT:
+	case M2M_ES5_TRANSPORT:
+		bearer_failed(s, sl, r);
+		break;
+	default:
+		card_refused(s, sl, r);
+		break;
+	}
+	goto done;
+success:
+	if (smsr_apply_success(s, sl, r) == M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
+		smsr_answer(s, &sl->job, sl->eid, &stt);
+	}
+done:
+	slot_free(s, sl);
+	smsr_engine_kick(s);
+}
+
+/* ---- life cycle ---- */
+
+void smsr_engine_kick(smsr *s)
+{
+	if (s->tick != NULL && !s->stopping)
+		event_active(s->tick, EV_TIMEOUT, 0);
+}
+
+m2m_err smsr_engine_start(smsr *s)
+{
+	struct timeval tv = {.tv_sec = s->cfg->poll_ms / 1000,
+			     .tv_usec = (s->cfg->poll_ms % 1000) * 1000};
+
+	s->slots = calloc(s->cfg->concurrency, sizeof *s->slots);
+	s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
+	if (s->slots == NULL || s->tick == NULL || event_add(s->tick, &tv) != 0)
+		return M2M_ERR_NOMEM;
+	return M2M_OK;
+}
+
+/* Gives the leases of the jobs in flight back: they run again at once after a restart. */
+void smsr_engine_stop(smsr *s)
+{
+	s->stopping = true;
+	if (s->tick != NULL)
+		event_free(s->tick);
+	s->tick = NULL;
+	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency; i++)
+		if (s->slots[i].used)
+			m2m_store_job_release(s->st, s->slots[i].id, s->cfg->worker);
+	free(s->slots);
+	s->slots = NULL;
+}

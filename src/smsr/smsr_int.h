@@ -1,0 +1,133 @@
+/* Internals of the SM-SR daemon shared by smsr_*.c (not a public interface). Everything
+ * below runs on the event loop thread except the outbound worker (smsr_out.c), which only
+ * gets finished messages through its queue. */
+#ifndef M2M_SMSR_SMSR_INT_H
+#define M2M_SMSR_SMSR_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "net/http_server.h"
+#include "smsr/es5_result.h"
+#include "smsr/sms_bearer.h"
+#include "smsr/smsr.h"
+#include "store/store.h"
+#include "ws/client.h"
+#include "ws/schema.h"
+#include "ws/server.h"
+
+#define SMSR_LOG "smsr"
+
+/* What a job carries (its payload, key=value lines): what to do and whom to answer. */
+typedef struct {
+	char aid[M2M_STORE_AID_SIZE];     /* the ISD-P (enable, disable, delete) */
+	char iccid[M2M_STORE_ICCID_SIZE];
+	unsigned seq;                     /* confirm: the notification's sequence number */
+	int fn;                           /* m2m_ws_fn of the originating call, -1 none */
+	char caller[M2M_STORE_ID_SIZE];
+	int role;                         /* m2m_ws_role of the caller */
+	char call_id[M2M_STORE_ID_SIZE];
+	int binding;                      /* m2m_ws_binding */
+	char reply_to[512];               /* "" = no deferred answer */
+	char relates_to[256];
+} smsr_job;
+
+/* smsr_job.c */
+void smsr_job_init(smsr_job *j);
+m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out);
+m2m_err smsr_job_decode(const uint8_t *p, size_t n, smsr_job *j);
+/* Queues a job for eid (inside the caller's transaction, if any). */
+m2m_err smsr_job_queue(m2m_store *st, const char *eid, const char *kind, const smsr_job *j,
+		       int64_t deadline_ms, int64_t *id);
+
+/* A job on its way to the card. */
+typedef struct {
+	bool used;
+	int64_t id;
+	char kind[M2M_STORE_ID_SIZE];
+	char eid[M2M_STORE_EID_SIZE];
+	uint8_t eid_bin[M2M_ES5_EID_SIZE];
+	int32_t attempts;     /* sends before this one */
+	int64_t deadline_ms;
+	bool verifying;       /* re-executed command refused: auditing the ISD-P's state */
+	smsr_job job;
+} smsr_slot;
+
+typedef struct smsr_out smsr_out;
+
+/* A call answered later by another request with the same FunctionCallIdentifier. */
+typedef struct smsr_waiter {
+	struct smsr_waiter *next;
+	char caller[M2M_STORE_ID_SIZE];
+	char call_id[M2M_STORE_ID_SIZE];
+	m2m_ws_deferred d;
+} smsr_waiter;
+
+typedef struct {
+	const m2m_smsr_cfg *cfg;
+	struct event_base *base;
+	m2m_store *st;
+	m2m_ws_schema *schema;
+	m2m_ws_server *ws;
+	m2m_http_server *http;
+	m2m_sms_bearer *sms;
+	struct event *tick;
+	smsr_slot *slots;
+	size_t inflight;
+	smsr_out *out;
+	smsr_waiter *waiters;
+	bool stopping;
+	char address[M2M_SMSR_STR + 64]; /* our ES endpoint URL (wsa:From) */
+} smsr;
+
+/* smsr_es4.c: the ws handler. */
+m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *response);
+/* The answer of a finished call: status (+ the Eis for GetEIS/AuditEIS when successful). */
+m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const char *eid,
+			  const char *caller, int role);
+/* Status <-> the compact form kept in the function-call record. */
+void smsr_status_pack(const m2m_ws_exec_status *stt, char *out, size_t cap);
+void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt);
+/* Sends the answer of a finished job to its ReplyTo and to the waiters of its call. */
+void smsr_answer(smsr *s, const smsr_job *j, const char *eid, const m2m_ws_exec_status *stt);
+
+/* smsr_engine.c */
+m2m_err smsr_engine_start(smsr *s);
+void smsr_engine_stop(smsr *s);
+void smsr_engine_kick(smsr *s);
+m2m_err smsr_lookup_by_eid(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE],
+			   m2m_sms_bearer_euicc *out);
+m2m_err smsr_lookup_keyset(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,
+			   m2m_scp80_keys *out);
+m2m_err smsr_reserve_counter(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,
+			     uint64_t *counter);
+void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_SIZE],
+		    m2m_es5_result *r, void *arg);
+
+/* smsr_apply.c: a card's answer into the store, with the job's end, in one transaction. */
+m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r);
+/* The profile (eid, aid) goes to state; with ENABLED the enabled one is disabled. */
+m2m_err smsr_set_state(smsr *s, const char *eid, const char *aid, m2m_store_profile_state st);
+/* Audit trail record for a function (outside or inside a transaction). */
+void smsr_audit(smsr *s, const char *actor, const char *function, const char *eid,
+		const char *iccid, const m2m_ws_exec_status *stt);
+/* Finishes a job with status stt (and records the call's answer), then answers. */
+void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
+		 const m2m_ws_exec_status *stt);
+
+/* smsr_notif.c */
+void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char *from,
+			  void *arg);
+
+/* smsr_out.c: the outbound worker (ws client calls block). */
+m2m_err smsr_out_new(const m2m_smsr_cfg *cfg, const m2m_ws_schema *schema, const char *from,
+		     smsr_out **out);
+/* Takes msg. d is copied. */
+void smsr_out_answer(smsr_out *o, const m2m_ws_deferred *d, m2m_ws_msg *msg);
+void smsr_out_notify(smsr_out *o, const char *url, m2m_ws_msg *msg);
+/* Sends what is queued (up to a few seconds), then stops. */
+void smsr_out_free(smsr_out *o);
+
+#endif

@@ -1,0 +1,163 @@
+/* Notifications from eUICCs (SGP.02 ES5 HandleNotification, verified by the SMS bearer):
+ * recorded once per (EID, sequence number), the EIS updated (the profile the card enabled
+ * after a switch, fall-back or roll-back), confirmed with 3A08 through a job (so it is serial
+ * with the eUICC's other commands and survives a restart), POL2 auto-delete of the disabled
+ * profile, and forwarded to the operators in [peers] (best effort). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "smsr/eis.h"
+#include "smsr/smsr_int.h"
+
+static bool find_enabled(smsr *s, const char *eid, m2m_store_profile *out)
+{
+	m2m_store_profile *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (m2m_store_profile_list(s->st, eid, &list, &n) != M2M_OK)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		if (list[i].state == M2M_STORE_PROFILE_ENABLED) {
+			*out = list[i];
+			out->conn_params = NULL;
+			out->conn_params_len = 0;
+			found = true;
+		}
+	m2m_store_profile_list_free(list, n);
+	return found;
+}
+
+static void forward(smsr *s, m2m_ws_fn fn, const char *eid, const m2m_store_profile *p)
+{
+	const char *url = m2m_smsr_peer_url(s->cfg, p->mno_id);
+	m2m_ws_msg *m = NULL;
+
+	if (url == NULL) {
+		m2m_debug(SMSR_LOG, "%s: no peer for %s", eid, p->mno_id);
+		return;
+	}
+	if (m2m_ws_request_new(fn, NULL, 0, &m) != M2M_OK ||
+	    m2m_ws_add(m, NULL, "Eid", eid, NULL) != M2M_OK ||
+	    m2m_ws_add(m, NULL, "Iccid", p->iccid, NULL) != M2M_OK ||
+	    m2m_ws_add_time(m, NULL, "CompletionTimestamp", time(NULL), NULL) != M2M_OK) {
+		m2m_ws_msg_free(m);
+		m2m_warn(SMSR_LOG, "%s: notification for %s not built", eid, p->iccid);
+		return;
+	}
+	smsr_out_notify(s->out, url, m);
+}
+
+static m2m_err queue_confirm(smsr *s, const char *eid, uint16_t seq)
+{
+	smsr_job j;
+
+	smsr_job_init(&j);
+	j.seq = seq;
+	return smsr_job_queue(s->st, eid, "confirm", &j, 0, NULL);
+}
+
+/* A profile change the card reports: 02 (switch done), 03 (roll-back), 05 (fall-back). */
+static bool is_switch(uint8_t type)
+{
+	return type == 0x02 || type == 0x03 || type == 0x05;
+}
+
+typedef struct {
+	bool changed;
+	m2m_store_profile now, before;
+	bool has_before;
+} switch_info;
+
+static m2m_err record(smsr *s, const m2m_es5_notif *n, const char *eid, const char *aid,
+		      switch_info *sw)
+{
+	m2m_store_notif nt, old;
+	bool is_new = false;
+	m2m_err err;
+
+	memset(&nt, 0, sizeof nt);
+	memset(&old, 0, sizeof old);
+	snprintf(nt.eid, sizeof nt.eid, "%s", eid);
+	nt.seq = n->seq;
+	nt.type = n->type;
+	snprintf(nt.aid, sizeof nt.aid, "%s", aid);
+	nt.state = M2M_STORE_NOTIF_RECEIVED;
+	nt.received_ms = nt.updated_ms = m2m_store_now_ms();
+	if (aid[0] != '\0' && m2m_store_profile_get(s->st, eid, aid, &sw->now) == M2M_OK)
+		snprintf(nt.iccid, sizeof nt.iccid, "%s", sw->now.iccid);
+	if ((err = m2m_store_notif_add(s->st, &nt, &is_new)) != M2M_OK)
+		return err;
+	if (!is_new) {
+		/* A resend: its confirmation is queued (RECEIVED) or was lost (CONFIRMED). */
+		err = m2m_store_notif_get(s->st, eid, n->seq, &old);
+		if (err == M2M_OK && old.state != M2M_STORE_NOTIF_RECEIVED)
+			err = queue_confirm(s, eid, n->seq);
+		m2m_store_notif_clear(&old);
+		return err;
+	}
+	if (is_switch(n->type) && nt.iccid[0] != '\0') {
+		sw->has_before = find_enabled(s, eid, &sw->before) &&
+				 strcmp(sw->before.isdp_aid, aid) != 0;
+		if ((err = smsr_set_state(s, eid, aid, M2M_STORE_PROFILE_ENABLED)) != M2M_OK)
+			return err;
+		sw->changed = true;
+	}
+	if ((err = queue_confirm(s, eid, n->seq)) != M2M_OK)
+		return err;
+	if (sw->changed && sw->has_before && m2m_smsr_pol2_auto_delete(&sw->before)) {
+		smsr_job j;
+		smsr_job_init(&j);
+		snprintf(j.aid, sizeof j.aid, "%s", sw->before.isdp_aid);
+		snprintf(j.iccid, sizeof j.iccid, "%s", sw->before.iccid);
+		err = smsr_job_queue(s->st, eid, "delete", &j, 0, NULL);
+		m2m_info(SMSR_LOG, "%s: POL2 auto-delete of %s queued", eid, sw->before.iccid);
+	}
+	return err;
+}
+
+void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char *from,
+			  void *arg)
+{
+	smsr *s = arg;
+	switch_info sw;
+	m2m_ws_exec_status stt;
+	char eid[M2M_STORE_EID_SIZE], aid[M2M_STORE_AID_SIZE] = "";
+	m2m_err err;
+
+	(void)b;
+	memset(&sw, 0, sizeof sw);
+	m2m_eis_hex(n->eid, M2M_ES5_EID_SIZE, eid);
+	if (n->has_aid && n->aid_len <= M2M_ES5_AID_SIZE)
+		m2m_eis_hex(n->aid, n->aid_len, aid);
+	m2m_info(SMSR_LOG, "%s: notification %02X seq %u aid %s from %s", eid, n->type, n->seq,
+		 aid, from);
+	err = m2m_store_begin(s->st);
+	if (err == M2M_OK)
+		err = record(s, n, eid, aid, &sw);
+	if (err == M2M_OK && sw.changed) {
+		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL,
+				  "notification %02X seq %u: %s enabled", n->type, n->seq,
+				  sw.now.iccid);
+		smsr_audit(s, "eUICC", "ES5.HandleNotification", eid, sw.now.iccid, &stt);
+	}
+	if (err == M2M_OK)
+		err = m2m_store_commit(s->st);
+	if (err != M2M_OK) {
+		m2m_store_rollback(s->st);
+		m2m_error(SMSR_LOG, "%s: notification %u not recorded: %s", eid, n->seq,
+			  m2m_store_errmsg(s->st));
+		goto out;
+	}
+	if (sw.changed) {
+		forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now);
+		if (sw.has_before)
+			forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid, &sw.before);
+	}
+	smsr_engine_kick(s);
+out:
+	m2m_store_profile_clear(&sw.now);
+	m2m_store_profile_clear(&sw.before);
+}

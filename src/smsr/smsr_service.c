@@ -1,0 +1,180 @@
+/* `m2mrsp smsr`: the daemon's wiring on one libevent loop: the store, the ES endpoint (ws
+ * over net/http_server with mutual TLS), the SMS bearer, the job engine, the outbound worker
+ * and the signals (docs/smsr.md). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "net/tls.h"
+#include "smsr/smsr_int.h"
+
+static void on_link(m2m_sms_bearer *b, bool up, void *arg)
+{
+	(void)b;
+	m2m_info(SMSR_LOG, "SMSC %s", up ? "bound" : "lost");
+	if (up)
+		smsr_engine_kick(arg);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	m2m_info(SMSR_LOG, "signal %d: stopping", (int)sig);
+	event_base_loopexit(arg, NULL);
+}
+
+/* The ws server is made after the listener (its address names the bound port). */
+static void on_http(void *arg, const m2m_http_request *req, m2m_http_response *resp)
+{
+	smsr *s = arg;
+
+	m2m_ws_server_http_handler(s->ws, req, resp);
+}
+
+static m2m_err start_es(smsr *s)
+{
+	const m2m_smsr_cfg *cfg = s->cfg;
+	SSL_CTX *ctx = NULL;
+	m2m_err err;
+
+	if (cfg->es_cert[0] != '\0') {
+		m2m_tls_cert_opts to = {.cert_file = cfg->es_cert, .key_file = cfg->es_key,
+					.ca_file = cfg->es_ca};
+		if ((err = m2m_tls_cert_server_ctx(&to, &ctx)) != M2M_OK) {
+			m2m_error(SMSR_LOG, "TLS: %s", m2m_strerror(err));
+			return err;
+		}
+	}
+	/* Listen first: the address (wsa:From) names the port actually bound. The ws server is
+	 * made before the loop runs, so no request sees it half set up. */
+	m2m_http_server_opts ho = {.address = cfg->es_host,
+				   .port = cfg->es_port,
+				   .tls = ctx,
+				   .handler = on_http,
+				   .arg = s};
+	bool tls = ctx != NULL;
+
+	err = m2m_http_server_new(s->base, &ho, &s->http);
+	SSL_CTX_free(ctx);
+	if (err != M2M_OK)
+		return err;
+	if (cfg->es_address[0] != '\0')
+		snprintf(s->address, sizeof s->address, "%s", cfg->es_address);
+	else
+		snprintf(s->address, sizeof s->address, "%s://%s:%u/soap/es4",
+			 tls ? "https" : "http", cfg->es_host,
+			 (unsigned)m2m_http_server_port(s->http));
+	m2m_ws_server_opts wo = {.role = M2M_WS_ROLE_SMSR,
+				 .schema = s->schema,
+				 .address = s->address,
+				 .handler = smsr_es4_handle,
+				 .arg = s,
+				 .allow_without_cert = cfg->allow_without_cert};
+	return m2m_ws_server_new(&wo, &s->ws);
+}
+
+static m2m_err start_sms(smsr *s)
+{
+	const m2m_smsr_cfg *cfg = s->cfg;
+	m2m_sms_bearer_cfg bc = {
+		.esme = {.host = cfg->smpp_host,
+			 .port = cfg->smpp_port,
+			 .system_id = cfg->smpp_system_id,
+			 .password = cfg->smpp_password,
+			 .receipts = true,
+			 .session = {.window = cfg->smpp_window},
+			 .reconnect_min_ms = 200,
+			 .reconnect_max_ms = 5000},
+		.por_timeout_ms = cfg->por_timeout_ms,
+		.window = cfg->smpp_window,
+	};
+	m2m_sms_bearer_lookup lk = {smsr_lookup_by_eid, smsr_lookup_keyset,
+				    smsr_reserve_counter};
+	m2m_sms_bearer_cbs cbs = {smsr_on_result, smsr_on_notification, on_link};
+
+	bc.esme.source = (m2m_smpp_addr){1, 1, ""};
+	snprintf(bc.esme.source.addr, sizeof bc.esme.source.addr, "%s", cfg->smpp_source);
+	s->sms = m2m_sms_bearer_new(s->base, &bc, &lk, s, &cbs, s);
+	if (s->sms == NULL)
+		return M2M_ERR_ARG;
+	return m2m_sms_bearer_start(s->sms);
+}
+
+static void stop(smsr *s)
+{
+	smsr_engine_stop(s);
+	if (s->sms != NULL) {
+		m2m_sms_bearer_stop(s->sms);
+		m2m_sms_bearer_free(s->sms);
+	}
+	m2m_http_server_free(s->http);
+	m2m_ws_server_free(s->ws);
+	smsr_out_free(s->out);
+	while (s->waiters != NULL) {
+		smsr_waiter *w = s->waiters;
+		s->waiters = w->next;
+		m2m_ws_deferred_clear(&w->d);
+		free(w);
+	}
+	m2m_store_close(s->st);
+	m2m_ws_schema_free(s->schema);
+	if (s->base != NULL)
+		event_base_free(s->base);
+}
+
+int m2m_smsr_run(const m2m_smsr_cfg *cfg)
+{
+	smsr s;
+	struct event *sint = NULL, *sterm = NULL;
+	char errbuf[256] = "";
+	int rc = 3;
+
+	memset(&s, 0, sizeof s);
+	s.cfg = cfg;
+	m2m_log_setup(cfg->log_level, cfg->log_format, stderr);
+	signal(SIGPIPE, SIG_IGN);
+	if (m2m_ws_init() != M2M_OK ||
+	    m2m_ws_schema_load(cfg->wsdl_dir[0] ? cfg->wsdl_dir : NULL, &s.schema) != M2M_OK) {
+		m2m_error(SMSR_LOG, "the GSMA schema (data/wsdl) cannot be loaded");
+		goto out;
+	}
+	if (m2m_store_open(cfg->db, cfg->master_key, &s.st, errbuf, sizeof errbuf) != M2M_OK) {
+		m2m_error(SMSR_LOG, "store %s: %s", cfg->db, errbuf);
+		goto out;
+	}
+	s.base = event_base_new();
+	if (s.base == NULL)
+		goto out;
+	if (start_es(&s) != M2M_OK) {
+		m2m_error(SMSR_LOG, "[es] listen %s:%u failed", cfg->es_host, cfg->es_port);
+		goto out;
+	}
+	if (smsr_out_new(cfg, s.schema, s.address, &s.out) != M2M_OK) {
+		m2m_error(SMSR_LOG, "the ws client cannot be set up ([es] cert, key, ca)");
+		goto out;
+	}
+	if (start_sms(&s) != M2M_OK || smsr_engine_start(&s) != M2M_OK) {
+		m2m_error(SMSR_LOG, "SMS bearer or engine start failed");
+		goto out;
+	}
+	sint = evsignal_new(s.base, SIGINT, on_signal, s.base);
+	sterm = evsignal_new(s.base, SIGTERM, on_signal, s.base);
+	if (sint == NULL || sterm == NULL || event_add(sint, NULL) || event_add(sterm, NULL))
+		goto out;
+	printf("es %s:%u\n", cfg->es_host, (unsigned)m2m_http_server_port(s.http));
+	if (fflush(stdout) != 0)
+		goto out;
+	m2m_info(SMSR_LOG, "%s (worker %s) on %s, store %s", cfg->id, cfg->worker,
+		 s.address, m2m_store_backend(s.st));
+	event_base_dispatch(s.base);
+	rc = 0;
+out:
+	if (sint != NULL)
+		event_free(sint);
+	if (sterm != NULL)
+		event_free(sterm);
+	stop(&s);
+	return rc;
+}

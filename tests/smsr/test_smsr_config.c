@@ -1,0 +1,102 @@
+/* The SM-SR configuration: defaults, every refusal names its key, [peers], [plma], [callers]. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smsr/smsr.h"
+
+#define BASE                                                                               \
+	"[smsr]\nid = smsr1\ndb = sqlite:/tmp/x.sqlite\n"                                  \
+	"master_key = 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"  \
+	"[es]\nallow_without_cert = true\nlisten = 127.0.0.1:0\n"                          \
+	"[smpp]\nhost = 127.0.0.1\nsystem_id = smsr\n"
+
+static m2m_err parse(const char *text, m2m_smsr_cfg *cfg, char *err, size_t cap)
+{
+	return m2m_smsr_cfg_parse(text, strlen(text), cfg, err, cap);
+}
+
+static void test_defaults(void **state)
+{
+	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(BASE, cfg, err, sizeof err), M2M_OK);
+	assert_string_equal(cfg->worker, "smsr1");
+	assert_string_equal(cfg->oid, "1.3.6.1.4.1.99999.2");
+	assert_int_equal(cfg->smpp_port, 2775);
+	assert_int_equal(cfg->es_port, 0);
+	assert_int_equal(cfg->concurrency, 64);
+	assert_int_equal(cfg->por_timeout_ms, 30000);
+	assert_true(cfg->lease_ms > cfg->por_timeout_ms);
+	assert_int_equal(cfg->log_level, M2M_LOG_INFO);
+	free(cfg);
+}
+
+static void test_lists(void **state)
+{
+	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(BASE "[peers]\n1.2.3 = https://mno.example/es4\n"
+				    "[plma]\nsp1 = 1.2.3, 1.2.4\n"
+				    "[callers]\nmno1 = 1.2.3\n",
+			       cfg, err, sizeof err),
+			 M2M_OK);
+	assert_string_equal(m2m_smsr_peer_url(cfg, "1.2.3"), "https://mno.example/es4");
+	assert_null(m2m_smsr_peer_url(cfg, "1.2.4"));
+	assert_int_equal(cfg->nplma, 2);
+	assert_string_equal(cfg->plma[1].mno, "1.2.4");
+	assert_string_equal(m2m_smsr_caller_oid(cfg, "mno1"), "1.2.3");
+	assert_string_equal(m2m_smsr_caller_oid(cfg, "other"), "other");
+	free(cfg);
+}
+
+static void refused(const char *text, const char *needle)
+{
+	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
+	char err[256] = "";
+
+	assert_int_equal(parse(text, cfg, err, sizeof err), M2M_ERR_CONFIG);
+	if (strstr(err, needle) == NULL)
+		print_error("message '%s' lacks '%s'\n", err, needle);
+	assert_non_null(strstr(err, needle));
+	free(cfg);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	refused("[smsr]\nid = a\n", "[smsr] db is required");
+	refused(BASE "[smsr2]\nx = 1\n", "unknown key [smsr2] x");
+	refused(BASE "[engine]\nconcurrency = 0\n", "concurrency");
+	refused(BASE "[engine]\nlease = 10\n", "lease");
+	refused(BASE "[peers]\nmno = ftp://x\n", "expected a URL");
+	refused(BASE "[callers]\nmno1 = abc\n", "object identifier");
+	refused(BASE "[scp81]\nenabled = yes\n", "not wired");
+	refused(BASE "[smpp]\nport = 70000\n", "port");
+	refused("[smsr]\nid = a\ndb = x\nmaster_key = 00\n[es]\nallow_without_cert = 1\n"
+		"[smpp]\nhost = h\nsystem_id = s\n",
+		"64 hex digits");
+	refused("[smsr]\nid = a\ndb = x\nmaster_key = "
+		"000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n"
+		"[smpp]\nhost = h\nsystem_id = s\n",
+		"cert, key and ca are required");
+	refused(BASE "[es]\ncert = /x\n", "go together");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_refusals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
