@@ -26,7 +26,8 @@ void m2m_devices_cmd_run_help(FILE *out)
 		"         [--notif-first-ms MS] [--notif-retry-ms MS] [--notif-retry-max-ms MS]\n"
 		"         [--attach-ms MS] [--sms-expiry S] [--drop P] [--duplicate P] [--delay P]\n"
 		"         [--delay-ms MS] [--fault-seed N] [--attach-fail ICCID,...]\n"
-		"         [--off EID:SECONDS,...] [--log-level debug|info|warn|error]\n"
+		"         [--off EID:SECONDS,...] [--notify sms|https]\n"
+		"         [--vpcd HOST:PORT --expose EID] [--log-level debug|info|warn|error]\n"
 		"\n"
 		"Runs the farm of FILE behind an SMPP 3.4 SMSC on ADDR:PORT (port 0: any free\n"
 		"port) accepting bind_transceiver from ID/PW (default smsr/password):\n"
@@ -41,6 +42,10 @@ void m2m_devices_cmd_run_help(FILE *out)
 		"Faults: --drop/--duplicate/--delay probabilities 0..1 per MT SMS (seeded by\n"
 		"  --fault-seed), --delay-ms, --attach-fail ICCIDs roll back after --attach-ms,\n"
 		"  --off devices start switched off for SECONDS.\n"
+		"--notify https: notifications go in an SCP81 session the eUICC opens itself\n"
+		"  (POST <--scp81-url>?msg=<E1 hex>), repeated the same way until a 3A08 arrives.\n"
+		"--vpcd HOST:PORT --expose EID: the eUICC EID is shown to vsmartcard's vpcd (pcscd\n"
+		"  reader) as a card; it is reinserted after each change of its enabled profile.\n"
 		"--control: the JSON control API (GET /devices/EID, POST /devices/EID/power,\n"
 		"  POST /devices/EID/network-loss, GET /stats).\n"
 		"Prints \"smpp ADDR:PORT\" (and \"control ADDR:PORT\") when ready; stops on\n"
@@ -50,7 +55,7 @@ void m2m_devices_cmd_run_help(FILE *out)
 enum {
 	O_DB, O_SMPP, O_SYSID, O_PW, O_CONTROL, O_CACHE, O_SMSR, O_URL, O_CONNECT, O_SMAX,
 	O_NFIRST, O_NRETRY, O_NMAX, O_ATTACH, O_EXPIRY, O_DROP, O_DUP, O_DELAY, O_DELAYMS,
-	O_FSEED, O_AFAIL, O_OFF, O_LOG, O__COUNT
+	O_FSEED, O_AFAIL, O_OFF, O_LOG, O_NOTIFY, O_VPCD, O_EXPOSE, O__COUNT
 };
 
 typedef struct {
@@ -128,7 +133,7 @@ static int parse(int argc, char **argv, run_ctx *c)
 		M2M_OPT("notif-retry-ms"), M2M_OPT("notif-retry-max-ms"), M2M_OPT("attach-ms"),
 		M2M_OPT("sms-expiry"), M2M_OPT("drop"), M2M_OPT("duplicate"), M2M_OPT("delay"),
 		M2M_OPT("delay-ms"), M2M_OPT("fault-seed"), M2M_OPT("attach-fail"), M2M_OPT("off"),
-		M2M_OPT("log-level"),
+		M2M_OPT("log-level"), M2M_OPT("notify"), M2M_OPT("vpcd"), M2M_OPT("expose"),
 	};
 	int rc = m2m_opts_parse(WHAT, argc, argv, o, O__COUNT, NULL, false);
 
@@ -157,6 +162,14 @@ static int parse(int argc, char **argv, run_ctx *c)
 	c->cfg.scp81_connect = o[O_CONNECT].value;
 	c->cfg.faults.attach_fail = o[O_AFAIL].value;
 	c->cfg.faults.off = o[O_OFF].value;
+	c->cfg.vpcd = o[O_VPCD].value;
+	c->cfg.expose = o[O_EXPOSE].value;
+	if ((c->cfg.vpcd == NULL) != (c->cfg.expose == NULL))
+		return m2m_cli_error(M2M_EXIT_USAGE, WHAT, "--vpcd and --expose go together");
+	if (o[O_NOTIFY].value != NULL && strcmp(o[O_NOTIFY].value, "https") != 0 &&
+	    strcmp(o[O_NOTIFY].value, "sms") != 0)
+		return m2m_cli_error(M2M_EXIT_USAGE, WHAT, "--notify: sms or https");
+	c->cfg.notify_https = o[O_NOTIFY].value != NULL && strcmp(o[O_NOTIFY].value, "https") == 0;
 	if ((c->cfg.system_id != NULL && strlen(c->cfg.system_id) > 15) ||
 	    (c->cfg.password != NULL && strlen(c->cfg.password) > 8))
 		return m2m_cli_error(M2M_EXIT_USAGE, WHAT,
@@ -216,7 +229,8 @@ int m2m_devices_cmd_run(int argc, char **argv)
 	if (err != M2M_OK)
 		rc = m2m_cli_error(err == M2M_ERR_IO ? M2M_EXIT_IO : M2M_EXIT_FAILED, WHAT,
 				   "%s: %s", c.cfg.db_path, err == M2M_ERR_ARG ?
-				   "bad configuration (addresses, URL, fault lists)" :
+				   "bad configuration (addresses, URL, fault lists, --vpcd/--expose)" :
+				   err == M2M_ERR_TLV_NOT_FOUND ? "--expose: no such eUICC" :
 				   err == M2M_ERR_FORMAT ? "not a farm database" :
 				   err == M2M_ERR_IO ? "cannot open the database or bind a port" :
 				   m2m_strerror(err));

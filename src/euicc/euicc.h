@@ -154,6 +154,9 @@ typedef struct {
 	bool st_more;
 	uint8_t st_p1;
 	size_t st_next;
+	/* The ISD-R key set that secures the script now running (set by the OTA front end for
+	 * each SCP80 packet or SCP81 session): its DEK deciphers PUT KEY. 0: none. */
+	uint8_t sec_kvn;
 } m2m_euicc_session;
 
 typedef struct {

@@ -43,6 +43,7 @@ uint16_t euicc_store_data(euicc_cmd *c);
 uint16_t euicc_delete(euicc_cmd *c);
 uint16_t euicc_get_data(euicc_cmd *c);
 uint16_t euicc_get_status(euicc_cmd *c);
+uint16_t euicc_put_key(euicc_cmd *c);
 /* One complete STORE DATA unit (a DGI, or 3A02 with its 7F49 and 5F37). */
 uint16_t euicc_dgi(euicc_cmd *c, uint16_t dgi, const uint8_t *unit, size_t unit_len,
 		   const uint8_t *value, size_t len);

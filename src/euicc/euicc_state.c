@@ -308,6 +308,7 @@ void m2m_euicc_session_end(m2m_euicc *e)
 		m2m_keyest_card_wipe(&e->s.keyest);
 	e->s.keyest_active = false;
 	e->s.st_more = false;
+	e->s.sec_kvn = 0;
 	euicc_rfm_end(e);
 }
 

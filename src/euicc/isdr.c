@@ -60,6 +60,8 @@ static uint16_t dispatch(euicc_cmd *c)
 		return euicc_get_data(c);
 	case 0xF2:
 		return euicc_get_status(c);
+	case 0xD8:
+		return euicc_put_key(c);
 	default:
 		return SW_INS;
 	}

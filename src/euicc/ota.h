@@ -57,6 +57,8 @@ typedef struct {
 	uint8_t conn[M2M_EUICC_OTA_TEXT_MAX];  /* trigger 84 (OPEN CHANNEL TLVs), for the farm */
 	size_t conn_len;
 	uint32_t posts;                        /* POSTs built in this session */
+	bool notify;                           /* opened by the card for a notification */
+	uint16_t notif_seq;                    /* ... of this sequence number */
 } m2m_euicc_ota_scp81;
 
 /* Front-end state the caller keeps per card; never persisted (a reset loses it). */
@@ -127,6 +129,15 @@ m2m_err m2m_euicc_ota_scp81_first(m2m_euicc *e, m2m_euicc_ota *ota, m2m_buf *req
  * the session ends (out->scp81_done). M2M_ERR_BOUNDS: incomplete, read more and call again. */
 m2m_err m2m_euicc_ota_scp81_response(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *http,
 				     size_t n, m2m_buf *request, m2m_euicc_ota_out *out);
+/* Notifications over HTTPS (ota_scp81_notif.c, docs/euicc.md "Notifications over HTTPS"):
+ * opens an SCP81 session of the card's own for the oldest pending notification, as if a
+ * trigger with the card's defaults had arrived (host and URI from scp81_default_*, key 01 of
+ * the lowest PSK set 40-4F). The farm connects as for a trigger; m2m_euicc_ota_scp81_first
+ * then builds `POST <uri>?msg=<E1 in upper-case hex>` (njiwa RamHttp, sgp02-facts.md 2.3),
+ * and the server's answers run as in any session (the 3A08 confirmation among them).
+ * M2M_ERR_STATE: no notification pending, no PSK key set, or a session in progress. Repeat
+ * until the confirmation removes the notification, as for m2m_euicc_ota_notification. */
+m2m_err m2m_euicc_ota_scp81_notify(m2m_euicc *e, m2m_euicc_ota *ota);
 /* Drops the session (connection lost, retries exhausted). */
 void m2m_euicc_ota_scp81_abort(m2m_euicc *e, m2m_euicc_ota *ota);
 
@@ -163,6 +174,10 @@ m2m_err m2m_euicc_ota_packet(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *pk
 m2m_err m2m_euicc_ota_scp81_post(const m2m_euicc *e, const m2m_euicc_ota *ota,
 				 m2m_scp81_script_status status, const uint8_t *body,
 				 size_t len, m2m_buf *request);
+/* Key 01 of the lowest PSK-TLS key set (KVN 40-4F) into s->kvn/kid (kvn 0 when none). */
+void m2m_euicc_ota_scp81_default_psk(const m2m_euicc *e, m2m_euicc_ota_scp81 *s);
+/* The first POST of a notification session: POST <uri>?msg=<HEX E1>, no body. */
+m2m_err m2m_euicc_ota_scp81_notif_post(m2m_euicc *e, m2m_euicc_ota *ota, m2m_buf *request);
 /* Starts an SCP81 session from a trigger (81 TLV); false if it is not a valid trigger. */
 bool m2m_euicc_ota_scp81_trigger(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *p,
 				 size_t n);

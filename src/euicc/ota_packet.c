@@ -207,6 +207,8 @@ m2m_err m2m_euicc_ota_packet(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t *pk
 		goto out;
 	}
 	store_counter(e, &hdr, &c, out);
+	/* PUT KEY deciphers with this set's DEK; an MNO-SD key set is never the ISD-R's. */
+	e->s.sec_kvn = c.mno ? 0 : c.kvn;
 	err = execute(e, ota, c.target, &data, &resp, out);
 	if (err == M2M_OK && por_keys(e, &c, &keys))
 		err = por(ota, &hdr, &keys, M2M_POR_OK, &resp, origin, response, out);

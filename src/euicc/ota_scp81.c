@@ -16,7 +16,7 @@ static bool copy_text(char *dst, m2m_scp81_str s)
 }
 
 /* Without 85 in the trigger: key 01 of the first PSK-TLS key set (KVN 40-4F). */
-static void default_psk(const m2m_euicc *e, m2m_euicc_ota_scp81 *s)
+void m2m_euicc_ota_scp81_default_psk(const m2m_euicc *e, m2m_euicc_ota_scp81 *s)
 {
 	for (size_t i = 0; i < M2M_EUICC_KEYSET_MAX; i++) {
 		uint8_t kvn = e->keysets[i].kvn;
@@ -46,7 +46,7 @@ bool m2m_euicc_ota_scp81_trigger(m2m_euicc *e, m2m_euicc_ota *ota, const uint8_t
 		s->kvn = t.kvn;
 		s->kid = t.kid;
 	} else {
-		default_psk(e, s);
+		m2m_euicc_ota_scp81_default_psk(e, s);
 	}
 	s->has_retry = t.has_retry;
 	s->retry_counter = t.retry_counter;
@@ -116,7 +116,10 @@ m2m_err m2m_euicc_ota_scp81_first(m2m_euicc *e, m2m_euicc_ota *ota, m2m_buf *req
 	if (e == NULL || ota == NULL || request == NULL ||
 	    ota->scp81.state != M2M_EUICC_OTA_SCP81_TRIGGERED)
 		goto out;
-	err = m2m_euicc_ota_scp81_post(e, ota, M2M_SCP81_SS_NONE, NULL, 0, request);
+	if (ota->scp81.notify)
+		err = m2m_euicc_ota_scp81_notif_post(e, ota, request);
+	else
+		err = m2m_euicc_ota_scp81_post(e, ota, M2M_SCP81_SS_NONE, NULL, 0, request);
 	if (err == M2M_OK) {
 		ota->scp81.state = M2M_EUICC_OTA_SCP81_WAITING;
 		ota->scp81.posts = 1;

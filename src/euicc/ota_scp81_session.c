@@ -98,6 +98,7 @@ static m2m_err step(m2m_euicc *e, m2m_euicc_ota *ota, const m2m_scp81_response *
 	memcpy(ota->scp81.uri, rs->next_uri.p, rs->next_uri.len);
 	ota->scp81.uri[rs->next_uri.len] = '\0';
 	err = M2M_OK;
+	e->s.sec_kvn = ota->scp81.kvn; /* PUT KEY: the DEK of the session's PSK set */
 	if (target == M2M_EUICC_OTA_TARGET_UNKNOWN)
 		status = M2M_SCP81_SS_UNKNOWN_APPLICATION; /* empty body, as whty does */
 	else

@@ -170,6 +170,8 @@ m2m_err m2m_farm_new(struct event_base *base, const m2m_farm_cfg *cfg, m2m_farm 
 		err = resume_pending(f);
 	if (err == M2M_OK)
 		err = farm_faults_start(f);
+	if (err == M2M_OK)
+		err = farm_pcsc_start(f);
 out:
 	if (err != M2M_OK)
 		m2m_farm_free(f);
@@ -186,6 +188,7 @@ void m2m_farm_free(m2m_farm *f)
 		m2m_http_server_free(f->control);
 	if (f->smsc != NULL)
 		m2m_smpp_smsc_free(f->smsc);
+	farm_pcsc_free(f);
 	farm_scp81_free(f);
 	farm_inbox_free(f);
 	farm_outbox_free(f);

@@ -5,7 +5,8 @@
  *     MSISDN becomes an SMS-DELIVER in an ENVELOPE (SMS-PP DOWNLOAD) to its eUICC; PoRs,
  *     MO notifications and delivery receipts go back as deliver_sm.
  *   - devices are loaded lazily into a bounded LRU cache and saved when their state changes;
- *   - notifications are sent as MO SMS and repeated with back-off until confirmed;
+ *   - notifications are sent as MO SMS (or over HTTPS, notify_https) and repeated with
+ *     back-off until confirmed;
  *   - REFRESH, attach failure (roll-back), network loss (fall-back), power off/on with
  *     store-and-forward of MT SMS;
  *   - SCP81: a trigger opens a TLS-PSK HTTPS session run by a worker thread;
@@ -58,9 +59,16 @@ typedef struct {
 	unsigned notif_first_ms;     /* first send after the change (attach time; 0 = 1000) */
 	unsigned notif_retry_ms;     /* first repeat (0 = 10000), doubling up to ... */
 	unsigned notif_retry_max_ms; /* (0 = 600000) */
+	bool notify_https;           /* notifications in an SCP81 session the card opens
+				      * (POST ...?msg=, to the default admin server) instead of
+				      * MO SMS; repeated the same way until confirmed */
 	unsigned attach_ms;          /* time to find the new profile cannot attach (0 = 2000) */
 	unsigned sms_expiry_s;       /* store-and-forward validity (0 = 86400) */
 	m2m_farm_faults faults;
+	/* PC/SC (docs/pcsc.md): the eUICC `expose` (32 hex digits) is shown to vsmartcard's
+	 * vpcd at `vpcd` ("HOST:PORT"); both NULL: none. The device stays loaded. */
+	const char *vpcd;
+	const char *expose;
 } m2m_farm_cfg;
 
 typedef struct {

@@ -39,7 +39,7 @@ m2m_err farm_cache_init(m2m_farm *f)
 
 bool farm_dev_pinned(const farm_dev *d)
 {
-	return d->off || d->scp81 != NULL || d->mt_count > 0 || d->notif_armed ||
+	return d->off || d->exposed || d->scp81 != NULL || d->mt_count > 0 || d->notif_armed ||
 	       d->attach_ev != NULL || d->power_ev != NULL || d->ota.reasm.active ||
 	       d->ota.scp81.state != M2M_EUICC_OTA_SCP81_IDLE;
 }

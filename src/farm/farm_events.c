@@ -37,12 +37,31 @@ static void notif_disarm(m2m_farm *f, farm_dev *d)
 		evtimer_del(d->notif_ev);
 }
 
+/* Over HTTPS: an SCP81 session of the card's own. A session already running (a trigger's,
+ * or the previous attempt's) only delays it: the timer fires again. */
+static m2m_err notif_https(m2m_farm *f, farm_dev *d, bool *sent)
+{
+	m2m_err err;
+
+	*sent = false;
+	if (d->scp81 != NULL || d->ota.scp81.state != M2M_EUICC_OTA_SCP81_IDLE)
+		return M2M_OK;
+	err = m2m_euicc_ota_scp81_notify(d->e, &d->ota);
+	if (err == M2M_OK) {
+		m2m_info("farm", "%s: notification over HTTPS", d->msisdn);
+		*sent = true;
+		farm_scp81_open(f, d);
+	}
+	return err;
+}
+
 static void notif_fire(evutil_socket_t fd, short what, void *arg)
 {
 	farm_dev *d = arg;
 	m2m_farm *f = d->farm;
 	m2m_euicc_ota_out out;
 	unsigned next;
+	bool sent = true;
 	m2m_err err;
 
 	(void)fd;
@@ -54,14 +73,18 @@ static void notif_fire(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	m2m_euicc_ota_out_init(&out);
-	err = m2m_euicc_ota_notification(d->e, &d->ota, &out);
+	if (f->cfg.notify_https)
+		err = notif_https(f, d, &sent);
+	else
+		err = m2m_euicc_ota_notification(d->e, &d->ota, &out);
 	if (err != M2M_OK) {
 		m2m_warn("farm", "%s: notification cannot be sent: %s (no SM-SR address or key "
 			 "set)", d->msisdn, m2m_strerror(err));
 		notif_disarm(f, d);
 	} else {
-		farm_send_mo(f, d, &out, true);
-		f->st.notif_sent++;
+		if (!f->cfg.notify_https)
+			farm_send_mo(f, d, &out, true);
+		f->st.notif_sent += sent;
 		next = d->notif_backoff_ms;
 		d->notif_backoff_ms = next >= f->cfg.notif_retry_max_ms / 2 ?
 					      f->cfg.notif_retry_max_ms : next * 2;
@@ -125,6 +148,7 @@ void farm_on_refresh(m2m_farm *f, farm_dev *d)
 	if (d->attach_check && farm_attach_fails(f, d->e))
 		after_timer(&d->attach_ev, f->cfg.attach_ms, attach_fire, d);
 	d->attach_check = false;
+	farm_pcsc_refresh(f, d);
 }
 
 m2m_err m2m_farm_network_loss(m2m_farm *f, const uint8_t eid[16])

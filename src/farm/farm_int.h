@@ -66,6 +66,7 @@ typedef struct farm_dev {
 	struct event *attach_ev;     /* attach failure -> roll-back */
 	struct event *power_ev;      /* switched back on */
 	char last_esme[16];          /* who to send MO SMS to */
+	bool exposed;                /* shown over PC/SC (farm_pcsc.c): never evicted */
 	struct m2m_farm *farm;
 } farm_dev;
 
@@ -103,6 +104,7 @@ struct m2m_farm {
 	struct event *wake_ev;
 	struct event *sweep_ev;         /* expiry of stored SMS and of the outbox */
 	uint64_t next_msg_id;
+	struct farm_pcsc *pcsc;         /* the device shown over PC/SC, or NULL */
 	m2m_farm_stats st;
 };
 
@@ -176,6 +178,13 @@ m2m_err farm_http_req_from_raw(const uint8_t *raw, size_t n, const char *connect
 void farm_http_req_free(farm_http_req *r);
 /* A libcurl response -> the raw bytes the card parses. */
 m2m_err farm_http_resp_to_raw(const m2m_http_client_response *resp, m2m_buf *out);
+
+/* ---- farm_pcsc.c ---- */
+/* Loads and pins cfg.expose and connects it to vpcd (nothing when cfg.vpcd is NULL). */
+m2m_err farm_pcsc_start(m2m_farm *f);
+/* d's enabled profile changed: the card is reinserted so that PC/SC sees the new one. */
+void farm_pcsc_refresh(m2m_farm *f, farm_dev *d);
+void farm_pcsc_free(m2m_farm *f);
 
 /* ---- farm_control.c ---- */
 m2m_err farm_control_start(m2m_farm *f);

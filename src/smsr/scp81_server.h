@@ -122,6 +122,22 @@ size_t m2m_scp81_server_pending(const m2m_scp81_server *s,
 bool m2m_scp81_server_in_session(const m2m_scp81_server *s,
 				 const uint8_t eid[M2M_SCP81_EID_LEN]);
 
+/* ---- notifications over HTTPS (scp81_server_notif.c) ----------------------------------- */
+
+/* A notification the eUICC sent in a session it opened by itself: the first POST of the
+ * session (no X-Admin-Script-Status) with the E1 TLV hex-encoded in the query,
+ * `?msg=<hex>` (njiwa, sgp02-facts.md 2.3), or as the request body. eid comes from the PSK
+ * identity; e1 is one complete E1 TLV (valid during the call only). The callback may
+ * enqueue for the eUICC (the 3A08 confirmation): the session then goes on with what is
+ * queued, without a trigger, else it ends with 204. */
+typedef void (*m2m_scp81_server_notif_fn)(void *arg, const uint8_t eid[M2M_SCP81_EID_LEN],
+					  const uint8_t *e1, size_t len);
+
+/* Installs (fn NULL: removes) the notification callback. Without one, a first POST carrying a
+ * notification gets 400, as any first POST with a body did before. */
+void m2m_scp81_server_set_notification(m2m_scp81_server *s, m2m_scp81_server_notif_fn fn,
+				       void *arg);
+
 /* ---- the trigger (scp81_server_trigger.c) ---------------------------------------------- */
 
 /* What goes into the administration session triggering parameters (sgp02-bearers.md 2.1).

@@ -46,6 +46,8 @@ struct m2m_scp81_server {
 	m2m_scp81_server_psk_fn psk;
 	m2m_scp81_server_trigger_fn need_trigger;
 	void *arg;
+	m2m_scp81_server_notif_fn notif;  /* optional */
+	void *notif_arg;
 	char uri_base[SCP81_URI_BASE_MAX];
 	m2m_scp81_aid isdr;
 	bool chunked;
@@ -68,6 +70,8 @@ struct m2m_scp81_server {
 
 m2m_err m2m_scp81_slots_init(m2m_scp81_server *s);
 scp81_slot *m2m_scp81_slot_find(const m2m_scp81_server *s, const uint8_t eid[16]);
+/* The slot of eid, created when missing (M2M_ERR_UNSUPPORTED: table full). */
+m2m_err m2m_scp81_slot_get(m2m_scp81_server *s, const uint8_t eid[16], scp81_slot **out);
 /* Frees the slot if it has no work, no session and no running callback. */
 void m2m_scp81_slot_gc(scp81_slot *slot);
 /* Completes every queued command with result and reason (the slot stays if busy). */
@@ -94,6 +98,10 @@ void m2m_scp81_session_response(m2m_scp81_server *s, const uint8_t eid[16],
 				const m2m_http_request *req, m2m_http_response *resp);
 /* The in-flight command fails with reason; the session is forgotten. */
 void m2m_scp81_session_fail(scp81_slot *slot, const char *reason);
+/* The notification of a first POST (scp81_server_notif.c): e1 gets the E1 TLV from
+ * `?msg=<hex>` or the body, or stays empty when there is none. M2M_ERR_FORMAT (with *why)
+ * for a malformed one. */
+m2m_err m2m_scp81_notif_of(const m2m_http_request *req, m2m_buf *e1, const char **why);
 /* Timer callbacks (slot as arg). */
 void m2m_scp81_session_on_timer(evutil_socket_t fd, short what, void *arg);
 void m2m_scp81_session_on_life(evutil_socket_t fd, short what, void *arg);

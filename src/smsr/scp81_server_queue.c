@@ -94,6 +94,12 @@ static m2m_err slot_new(m2m_scp81_server *s, const uint8_t eid[16], scp81_slot *
 	return M2M_OK;
 }
 
+m2m_err m2m_scp81_slot_get(m2m_scp81_server *s, const uint8_t eid[16], scp81_slot **out)
+{
+	*out = m2m_scp81_slot_find(s, eid);
+	return *out != NULL ? M2M_OK : slot_new(s, eid, out);
+}
+
 void m2m_scp81_slot_gc(scp81_slot *slot)
 {
 	m2m_scp81_server *s = slot->srv;

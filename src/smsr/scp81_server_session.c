@@ -83,27 +83,11 @@ static void next_step(m2m_scp81_server *s, scp81_slot *slot, m2m_http_response *
 	m2m_scp81_slot_gc(slot);
 }
 
-void m2m_scp81_session_first(m2m_scp81_server *s, const uint8_t eid[16],
-			     const m2m_http_request *req, m2m_http_response *resp)
+/* Opens the slot's session: a script still in flight from a lost session fails first. */
+static void open_session(m2m_scp81_server *s, scp81_slot *slot, const m2m_http_request *req)
 {
-	scp81_slot *slot = m2m_scp81_slot_find(s, eid);
-	const char *why = NULL;
 	char reason[SCP81_REASON_MAX], hex[2 * M2M_SCP81_EID_LEN + 1];
 
-	if (m2m_scp81_http_check(req, eid, &why) != M2M_OK) {
-		m2m_scp81_http_error(resp, 400, why);
-		return;
-	}
-	if (req->body_len > 0) {
-		m2m_scp81_http_error(resp, 400, "a POST without X-Admin-Script-Status has no body");
-		return;
-	}
-	if (slot == NULL) {
-		m2m_info(SCP81_LOG, "%s: POST with nothing queued: 204", eid_text(eid, hex));
-		m2m_scp81_http_end(resp);
-		return;
-	}
-	slot->busy++;
 	if (slot->inflight != NULL) {
 		snprintf(reason, sizeof reason,
 			 "the eUICC opened a new session before answering script #%u "
@@ -119,10 +103,63 @@ void m2m_scp81_session_first(m2m_scp81_server *s, const uint8_t eid[16],
 	slot->session = s->next_session++;
 	slot->seq = 0;
 	m2m_scp81_timer_arm(slot->life, s->session_timeout_ms);
-	m2m_info(SCP81_LOG, "%s: session opened (%s)%s", eid_text(eid, hex), req->uri,
+	m2m_info(SCP81_LOG, "%s: session opened (%s)%s", eid_text(slot->eid, hex), req->uri,
 		 m2m_http_request_header(req, "X-Admin-Resume") != NULL ? ", resume asked" : "");
+}
+
+/* The session is open: the notification goes to the SM-SR, whose callback may queue the
+ * confirmation for this very session. */
+static void notify(m2m_scp81_server *s, scp81_slot *slot, const m2m_buf *e1)
+{
+	char hex[2 * M2M_SCP81_EID_LEN + 1];
+
+	m2m_info(SCP81_LOG, "%s: notification over HTTPS (%zu bytes)", eid_text(slot->eid, hex),
+		 e1->len);
+	slot->busy++;
+	s->notif(s->notif_arg, slot->eid, e1->data, e1->len);
+	slot->busy--;
+}
+
+void m2m_scp81_session_first(m2m_scp81_server *s, const uint8_t eid[16],
+			     const m2m_http_request *req, m2m_http_response *resp)
+{
+	scp81_slot *slot = m2m_scp81_slot_find(s, eid);
+	const char *why = NULL;
+	char hex[2 * M2M_SCP81_EID_LEN + 1];
+	m2m_buf e1;
+
+	m2m_buf_init(&e1);
+	if (m2m_scp81_http_check(req, eid, &why) != M2M_OK) {
+		m2m_scp81_http_error(resp, 400, why);
+		goto out;
+	}
+	/* Without a notification callback a first POST carries nothing. */
+	if (s->notif == NULL && req->body_len > 0) {
+		m2m_scp81_http_error(resp, 400, "a POST without X-Admin-Script-Status has no body");
+		goto out;
+	}
+	if (m2m_scp81_notif_of(req, &e1, &why) != M2M_OK || (e1.len > 0 && s->notif == NULL)) {
+		m2m_scp81_http_error(resp, 400, why != NULL ? why :
+				     "notifications over HTTPS are not served here");
+		goto out;
+	}
+	if (slot == NULL && e1.len == 0) {
+		m2m_info(SCP81_LOG, "%s: POST with nothing queued: 204", eid_text(eid, hex));
+		m2m_scp81_http_end(resp);
+		goto out;
+	}
+	if (slot == NULL && m2m_scp81_slot_get(s, eid, &slot) != M2M_OK) {
+		m2m_scp81_http_error(resp, 503, "too many eUICCs with work in progress");
+		goto out;
+	}
+	slot->busy++;
+	open_session(s, slot, req);
+	if (e1.len > 0)
+		notify(s, slot, &e1);
 	slot->busy--;
 	next_step(s, slot, resp);
+out:
+	m2m_buf_free(&e1);
 }
 
 /* The response POST's URI names the open session and the script in flight. */

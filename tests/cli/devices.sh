@@ -88,6 +88,14 @@ run 2 devices run --db "$DB" || true
 run 2 devices run --db "$DB" --smpp 127.0.0.1:99999 || true
 run 2 devices run --db "$DB" --smpp 127.0.0.1:0 --drop 1.5 || true
 run 1 devices run --db "$DB" --smpp 127.0.0.1:0 --attach-fail 12 || true
+# --notify sms|https; --vpcd and --expose together, a valid address and a known EID.
+run 2 devices run --db "$DB" --smpp 127.0.0.1:0 --notify mms || true
+run 2 devices run --db "$DB" --smpp 127.0.0.1:0 --vpcd 127.0.0.1:35963 || true
+run 2 devices run --db "$DB" --smpp 127.0.0.1:0 --expose $EID1 || true
+run 1 devices run --db "$DB" --smpp 127.0.0.1:0 --vpcd 127.0.0.1 --expose $EID1 || true
+run 1 devices run --db "$DB" --smpp 127.0.0.1:0 --vpcd 127.0.0.1:1 --expose 8999 || true
+run 1 devices run --db "$DB" --smpp 127.0.0.1:0 --vpcd 127.0.0.1:1 \
+	--expose 89999000000000000000000000000999 || true
 run 0 devices --help || true
 run 0 devices init --help || true
 

@@ -672,6 +672,81 @@ static void test_smsr_change_refused(void **state)
 	m2m_buf_free(&apdu);
 }
 
+/* ---- PUT KEY (SCP81 PSK key sets) ---- */
+
+/* FIPS-197 C.1: AES-128(000102..0f, 00112233..ff) = 69c4e0d8 6a7b0430 d8cdb780 70b4c55a, so
+ * with DEK 000102..0f the PSK 00112233..ff travels as that block (CBC, zero IV, one block).
+ * KCV = AES(PSK, 16 x 01)[0..2] = 3544e0 and AES(16 x 42, PSK) = 03cf2f2a... were computed
+ * with Python's "cryptography" package, independently of our code. */
+#define PSK_HEX "00112233445566778899aabbccddeeff"
+#define PSK_ENC "69c4e0d86a7b0430d8cdb78070b4c55a"
+#define PSK_KCV "3544e0"
+#define PSK_ENC_41 "03cf2f2aff5f042cebe3313db515c894" /* DEK: key 02 of PSK set 41 */
+
+static void test_put_key(void **state)
+{
+	card *c = *state;
+	m2m_euicc_keyset *ks = m2m_euicc_find_keyset(c->e, 0x01);
+	uint8_t psk[16];
+
+	assert_non_null(ks);
+	assert_int_equal(ks->key[2].id, 0x03);
+	for (uint8_t i = 0; i < 16; i++)
+		ks->key[2].value[i] = i;
+	assert_int_equal(m2m_hex_decode_exact(PSK_HEX, psk, 16), M2M_OK);
+	/* No secure channel known (a device, a script without a key set): 6982. */
+	c->e->s.sec_kvn = 0;
+	assert_string_equal(fx_tx(c, "80D8000118 42 8511 10" PSK_ENC "03" PSK_KCV "00"), "6982");
+	c->e->s.sec_kvn = 0x01;
+	/* Key id 00, wrong KCV, wrong type, SCP80 KVN, truncated, trailing, two keys without
+	 * the "multiple keys" bit: nothing stored. */
+	assert_string_equal(fx_tx(c, "80D8000018 42 8511 10" PSK_ENC "03" PSK_KCV "00"), "6a86");
+	assert_string_equal(fx_tx(c, "80D8000118 42 8511 10" PSK_ENC "03 3544e1 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000118 42 8811 10" PSK_ENC "03" PSK_KCV "00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000118 02 8511 10" PSK_ENC "03" PSK_KCV "00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000117 42 8511 10" PSK_ENC "03 3544 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000116 42 8511 10" PSK_ENC "00 AA 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000114 42 8511 10" PSK_ENC "00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000115 42 8511 0f" PSK_ENC "00 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000129 42 8511 10" PSK_ENC "00 8511 10" PSK_ENC "00 00"),
+			    "6a80");
+	assert_null(m2m_euicc_find_keyset(c->e, 0x42));
+	/* New set 42: the KVN and the KCV come back. */
+	assert_string_equal(fx_tx(c, "80D8000118 42 8511 10" PSK_ENC "03" PSK_KCV "00"),
+			    "42" PSK_KCV "9000");
+	ks = m2m_euicc_find_keyset(c->e, 0x42);
+	assert_non_null(ks);
+	assert_int_equal(ks->nkeys, 1);
+	assert_int_equal(ks->key[0].type, M2M_EUICC_KEYTYPE_PSK_TLS);
+	assert_memory_equal(ks->key[0].value, psk, 16);
+	/* Adding it again: 6A80; replacing a set that does not exist: 6A88; replacing 42 by
+	 * 43 (a new KVN) and adding key 02 with the multiple-keys bit. */
+	assert_string_equal(fx_tx(c, "80D8000115 42 8511 10" PSK_ENC "00 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8440115 44 8511 10" PSK_ENC "00 00"), "6a88");
+	assert_string_equal(fx_tx(c, "80D8418115 42 8511 10" PSK_ENC "00 00"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8428129 43 8511 10" PSK_ENC "00 8511 10" PSK_ENC "00 00"),
+			    "439000");
+	assert_null(m2m_euicc_find_keyset(c->e, 0x42));
+	ks = m2m_euicc_find_keyset(c->e, 0x43);
+	assert_non_null(ks);
+	assert_int_equal(ks->nkeys, 2);
+	assert_int_equal(ks->key[1].id, 0x02);
+	assert_memory_equal(ks->key[1].value, psk, 16);
+	/* Over SCP81 the DEK is key 02 of the session's PSK set (41: 16 x 42). */
+	c->e->s.sec_kvn = 0x41;
+	assert_string_equal(fx_tx(c, "80D8000115 45 8511 10" PSK_ENC_41 "00 00"), "459000");
+	assert_memory_equal(m2m_euicc_find_keyset(c->e, 0x45)->key[0].value, psk, 16);
+	/* 16 slots: 01, 41, 43 and 45 are taken, 12 more fit, the 13th is 6A84. */
+	for (uint8_t kvn = 0x40, n = 0; kvn <= 0x4F; kvn++) {
+		char apdu[96], want[8];
+		if (m2m_euicc_find_keyset(c->e, kvn) != NULL)
+			continue;
+		snprintf(apdu, sizeof apdu, "80D8000115 %02X 8511 10" PSK_ENC_41 "00 00", kvn);
+		snprintf(want, sizeof want, "%02x9000", kvn);
+		assert_string_equal(fx_tx(c, apdu), ++n <= 12 ? want : "6a84");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +771,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_data_chaining, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smsr_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smsr_change_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

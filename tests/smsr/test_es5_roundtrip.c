@@ -665,20 +665,85 @@ static void test_master_delete(void **state)
 	rig_free(r);
 }
 
-/* PUT KEY of a PSK: our eUICC does not serve PUT KEY on the ISD-R (docs/euicc.md) and
- * answers 6D00; the SM-SR reports it as an execution error of the ISD-R. */
-static void test_put_key_not_served(void **state)
+/* PUT KEY of a PSK (SCP81 key set 42, key 01) as the SM-SR builds it: the card deciphers the
+ * PSK with the DEK (key 03) of key set 01, which secures the packet, answers the new KVN and
+ * keeps the key; the PSK credentials of an SCP81 session on set 42 are then that key under the
+ * SGP.02 identity (docs/scp81.md). Replacing it works the same (P1 = 42); a PUT KEY enciphered
+ * with another DEK gives another key, so the SM-SR's PSK would not match (checked below), and
+ * one for an SCP80 KVN is refused. tests/smsr/test_scp81_notify.c runs a TLS-PSK session with
+ * such a key. */
+static void put_key_check(rig *r, uint8_t kvn, const uint8_t psk[16])
+{
+	m2m_euicc_ota ota;
+	m2m_buf id, key;
+	m2m_scp81_psk_id pid;
+	uint8_t trig[] = {0x81, 0x08, 0x83, 0x06, 0x85, 0x04, 0x00, 0x02, 0x00, 0x01};
+	const m2m_euicc_keyset *ks = m2m_euicc_find_keyset(r->c->e, kvn);
+
+	assert_non_null(ks);
+	assert_int_equal(ks->nkeys, 1);
+	assert_int_equal(ks->key[0].id, 0x01);
+	assert_int_equal(ks->key[0].type, M2M_EUICC_KEYTYPE_PSK_TLS);
+	assert_int_equal(ks->key[0].len, 16);
+	assert_memory_equal(ks->key[0].value, psk, 16);
+	/* The session's credentials: a trigger naming the set (pySim 85 layout). */
+	m2m_euicc_ota_init(&ota, NULL);
+	m2m_buf_init(&id);
+	m2m_buf_init(&key);
+	/* 85 {Lpskid 00, 02, KVN, KID}: pySim's layout (docs/scp81.md). */
+	trig[8] = kvn;
+	assert_true(m2m_euicc_ota_scp81_trigger(r->c->e, &ota, trig, sizeof trig));
+	assert_int_equal(m2m_euicc_ota_scp81_psk(r->c->e, &ota, &id, &key), M2M_OK);
+	assert_int_equal(m2m_scp81_psk_id_parse_hex((const char *)id.data, id.len, &pid, NULL),
+			 M2M_OK);
+	assert_int_equal(pid.kvn, kvn);
+	assert_int_equal(pid.key_id, 0x01);
+	assert_memory_equal(pid.eid, r->c->e->eid, 16);
+	assert_int_equal(key.len, 16);
+	assert_memory_equal(key.data, psk, 16);
+	m2m_euicc_ota_scp81_abort(r->c->e, &ota);
+	m2m_buf_free(&id);
+	m2m_buf_free(&key);
+	m2m_euicc_ota_free(&ota);
+}
+
+static void test_put_key_psk(void **state)
 {
 	rig *r = rig_new();
 	m2m_es5_cmd c;
+	m2m_es5_result res;
 	uint8_t psk[16], dek[16];
+	const m2m_euicc_keyset *ks;
 
 	(void)state;
 	memset(psk, 0xAB, sizeof psk);
 	memset(dek, 0x03, sizeof dek); /* key 03 of the fixture's key set 01 */
 	m2m_es5_cmd_init(&c);
+	assert_null(m2m_euicc_find_keyset(r->c->e, 0x42));
 	assert_int_equal(m2m_es5_put_key_psk(&c, 0x00, 0x42, 0x01, psk, 16, dek, 16), M2M_OK);
-	run_refused(r, &c, 0x6D00, "8.4", "4.2");
+	run_ok(r, &c, &res);
+	assert_int_equal(res.rapdus.count, 1);
+	m2m_es5_result_free(&res);
+	put_key_check(r, 0x42, psk);
+	/* Adding set 42 again is refused; replacing it (P1 = 42) takes the new PSK. */
+	run_refused(r, &c, 0x6A80, "8.4", "2.1");
+	memset(psk, 0x5C, sizeof psk);
+	assert_int_equal(m2m_es5_put_key_psk(&c, 0x42, 0x42, 0x01, psk, 16, dek, 16), M2M_OK);
+	run_ok(r, &c, &res);
+	m2m_es5_result_free(&res);
+	put_key_check(r, 0x42, psk);
+	/* Replacing a set that does not exist: 6A88. */
+	assert_int_equal(m2m_es5_put_key_psk(&c, 0x43, 0x43, 0x01, psk, 16, dek, 16), M2M_OK);
+	run_refused(r, &c, 0x6A88, "8.4", "3.9");
+	/* Enciphered with a wrong DEK: the card stores what it deciphers, not the SM-SR's PSK. */
+	dek[0] ^= 0x01;
+	assert_int_equal(m2m_es5_put_key_psk(&c, 0x00, 0x44, 0x01, psk, 16, dek, 16), M2M_OK);
+	run_ok(r, &c, &res);
+	m2m_es5_result_free(&res);
+	ks = m2m_euicc_find_keyset(r->c->e, 0x44);
+	assert_non_null(ks);
+	assert_memory_not_equal(ks->key[0].value, psk, 16);
+	fx_roundtrip(r->c->e);
 	m2m_es5_cmd_free(&c);
 	rig_free(r);
 }
@@ -699,7 +764,7 @@ int main(void)
 		cmocka_unit_test(test_notification_and_confirm),
 		cmocka_unit_test(test_confirm_lists_deleted),
 		cmocka_unit_test(test_master_delete),
-		cmocka_unit_test(test_put_key_not_served),
+		cmocka_unit_test(test_put_key_psk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
