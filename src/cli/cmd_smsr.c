@@ -58,6 +58,7 @@ static int run_import(int argc, char **argv)
 	printf("imported %zu, already registered %zu\n", done, skipped);
 	rc = fflush(stdout) == 0 ? M2M_EXIT_OK : M2M_EXIT_IO;
 out:
+	m2m_smsr_cfg_clear(cfg);
 	free(cfg);
 	return rc;
 }
@@ -78,6 +79,7 @@ static int run(int argc, char **argv)
 		rc = load("smsr", o[0].value, cfg);
 	if (rc == 0)
 		rc = m2m_smsr_run(cfg);
+	m2m_smsr_cfg_clear(cfg);
 	free(cfg);
 	return rc;
 }

@@ -26,6 +26,7 @@ struct m2m_http_server {
 	struct evhttp *http;
 	SSL_CTX *tls;
 	uint16_t port;
+	int timeout_s;
 	m2m_http_handler handler;
 	void *arg;
 };
@@ -36,6 +37,19 @@ struct m2m_http_response {
 	bool chunked;
 	struct evkeyvalq *headers;
 	struct evbuffer *body;
+	struct evhttp_request *er;
+	m2m_http_deferred *deferred; /* set by m2m_http_response_defer */
+	int timeout_s;
+};
+
+struct m2m_http_deferred {
+	/* NULL once libevent freed it with its connection; a request detached from a closed
+	 * connection (evcon NULL) stays ours to free. */
+	struct evhttp_request *er;
+	bool gone;
+	int timeout_s;
+	m2m_http_response resp;
+	struct evkeyvalq headers;
 };
 
 static const char *method_name(enum evhttp_cmd_type cmd)
@@ -149,10 +163,11 @@ static void on_request(struct evhttp_request *er, void *arg)
 {
 	m2m_http_server *s = arg;
 	m2m_http_request req = {0};
-	m2m_http_response resp = {.code = 200};
+	m2m_http_response resp = {.code = 200, .er = er};
 	struct evbuffer *in = evhttp_request_get_input_buffer(er);
 	static const uint8_t empty[1];
 
+	resp.timeout_s = s->timeout_s;
 	resp.headers = evhttp_request_get_output_headers(er);
 	resp.body = evbuffer_new();
 	if (!resp.body) {
@@ -170,11 +185,90 @@ static void on_request(struct evhttp_request *er, void *arg)
 	}
 	request_peer(er, &req);
 	s->handler(s->arg, &req, &resp);
-	send_response(er, &resp);
+	if (!resp.deferred)
+		send_response(er, &resp);
 out:
 	if (resp.body)
 		evbuffer_free(resp.body);
 	m2m_wipe(&req.peer, sizeof req.peer);
+}
+
+/* --- deferred replies --------------------------------------------------------------------- */
+
+/* The connection goes away (client closed, time-out, server freed). A request still queued on
+ * it is freed by libevent right after this; one already detached (EOF) stays ours. */
+static void on_deferred_close(struct evhttp_connection *con, void *arg)
+{
+	m2m_http_deferred *d = arg;
+	(void)con;
+	d->gone = true;
+	if (d->er && evhttp_request_get_connection(d->er) != NULL)
+		d->er = NULL;
+}
+
+m2m_http_deferred *m2m_http_response_defer(m2m_http_response *resp)
+{
+	if (!resp || !resp->er)
+		return NULL;
+	if (resp->deferred)
+		return resp->deferred;
+	struct evhttp_connection *con = evhttp_request_get_connection(resp->er);
+	m2m_http_deferred *d = calloc(1, sizeof *d);
+	if (!d || !con)
+		goto fail;
+	d->resp.body = evbuffer_new();
+	if (!d->resp.body)
+		goto fail;
+	d->headers.tqh_first = NULL; /* TAILQ_INIT: sys/queue.h is not exported by libevent */
+	d->headers.tqh_last = &d->headers.tqh_first;
+	d->resp.headers = &d->headers;
+	d->resp.code = 200;
+	d->er = resp->er;
+	d->timeout_s = resp->timeout_s;
+	evhttp_connection_set_closecb(con, on_deferred_close, d);
+	/* The hold is bounded by its owner, not by the idle time-out. */
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(con), NULL, NULL);
+	resp->deferred = d;
+	return d;
+fail:
+	free(d);
+	return NULL;
+}
+
+m2m_http_response *m2m_http_deferred_response(m2m_http_deferred *d)
+{
+	return d ? &d->resp : NULL;
+}
+
+bool m2m_http_deferred_alive(const m2m_http_deferred *d)
+{
+	return d && !d->gone && d->er && evhttp_request_get_connection(d->er) != NULL;
+}
+
+static void deferred_send(m2m_http_deferred *d)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(d->er);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(d->er);
+	evhttp_connection_set_closecb(con, NULL, NULL);
+	evhttp_connection_set_timeout(con, d->timeout_s);
+	for (struct evkeyval *kv = d->headers.tqh_first; kv; kv = kv->next.tqe_next)
+		evhttp_add_header(out, kv->key, kv->value);
+	d->resp.headers = out;
+	send_response(d->er, &d->resp);
+}
+
+void m2m_http_deferred_finish(m2m_http_deferred *d)
+{
+	if (!d)
+		return;
+	if (m2m_http_deferred_alive(d))
+		deferred_send(d);
+	else if (d->er)
+		evhttp_request_free(d->er); /* detached from its closed connection */
+	evhttp_clear_headers(&d->headers);
+	if (d->resp.body)
+		evbuffer_free(d->resp.body);
+	free(d);
 }
 
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
@@ -228,6 +322,7 @@ static m2m_err configure(m2m_http_server *s, const m2m_http_server_opts *o)
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
 	evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
 	evhttp_set_timeout(s->http, timeout);
+	s->timeout_s = timeout;
 	/* Read (and drop) an oversized body before closing, so the client sees the 413. */
 	if (evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
 		return M2M_ERR_STATE;

@@ -49,6 +49,25 @@ m2m_err m2m_http_response_body(m2m_http_response *resp, const void *p, size_t n)
  * for HTTP/1.1 requests; ignored for HTTP/1.0. */
 void m2m_http_response_chunked(m2m_http_response *resp, bool on);
 
+/* A reply sent later (hold mode): inside the handler, m2m_http_response_defer() keeps the
+ * exchange open; nothing is sent when the handler returns. Later, on the loop thread, fill
+ * m2m_http_deferred_response() and call m2m_http_deferred_finish(). A connection closed
+ * meanwhile (server freed, connection error) only makes the handle "gone": finish then sends
+ * nothing and frees it. evhttp reads nothing while a reply is pending, so a client that
+ * closed is noticed when the reply is written (then dropped). Every handle must be finished
+ * exactly once. */
+typedef struct m2m_http_deferred m2m_http_deferred;
+
+/* Inside the handler only; NULL on allocation failure (the reply is then sent at once). The
+ * idle time-out is suspended while the exchange is held. */
+m2m_http_deferred *m2m_http_response_defer(m2m_http_response *resp);
+/* The response to fill before finishing ("200 OK", empty, until set). */
+m2m_http_response *m2m_http_deferred_response(m2m_http_deferred *d);
+/* false once the connection was closed (see above). */
+bool m2m_http_deferred_alive(const m2m_http_deferred *d);
+/* Sends the response if the client is still there; frees d. Loop thread only. */
+void m2m_http_deferred_finish(m2m_http_deferred *d);
+
 typedef struct {
 	const char *address;  /* e.g. "127.0.0.1"; NULL = "127.0.0.1" */
 	uint16_t port;        /* 0 = ephemeral; see m2m_http_server_port */

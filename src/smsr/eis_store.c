@@ -11,6 +11,15 @@
 #include "smsr/eis_xml.h"
 #include "ws/json.h"
 
+/* The document keeps the signed part (read back by m2m_eis_from_store, which needs it): an
+ * EIS never signed cannot be stored. Checked first, so that is the error, not the
+ * json_stringn(NULL, 0) = NULL of an empty buffer read as out of memory. */
+static bool has_signed_form(const m2m_eis *e)
+{
+	return e->signed_info.data != NULL && e->signed_info.len > 0 &&
+	       e->signature.data != NULL && e->signature.len > 0;
+}
+
 /* The document: the Eis as built without profiles and key values, plus the signed part. */
 static m2m_err make_doc(const m2m_eis *e, char **doc)
 {
@@ -22,6 +31,10 @@ static m2m_err make_doc(const m2m_eis *e, char **doc)
 	m2m_err err = M2M_ERR_NOMEM;
 
 	*doc = NULL;
+	if (!has_signed_form(e)) {
+		err = M2M_ERR_ARG;
+		goto out;
+	}
 	if (copy == NULL)
 		goto out;
 	/* A shallow copy: it only lends e's pointers to the builder, never frees them. */
@@ -262,6 +275,10 @@ m2m_err m2m_eis_to_store(m2m_store *st, const m2m_eis *e, m2m_ws_exec_status *st
 	bool own = !m2m_store_in_transaction(st);
 	m2m_err err;
 
+	if (!has_signed_form(e))
+		return m2m_eis_refuse(status, M2M_ERR_ARG, M2M_WS_SUBJ_EIS, M2M_WS_REASON_INVALID,
+				      "the EIS has no signed form (EumSignedInfo, EumSignature): "
+				      "sign it (m2m_eis_sign) or store a parsed signed EIS");
 	if (own && (err = m2m_store_begin(st)) != M2M_OK)
 		return store_fail(st, err, status, M2M_WS_SUBJ_PROVIDER, "");
 	err = insert_all(st, e, status);

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "smsr/es1.h"
 #include "store/store.h"
 #include "ws/functions.h"
 #include "ws/status.h"
@@ -73,6 +74,7 @@ typedef struct {
 	unsigned retries;
 	unsigned backoff_ms;
 	unsigned validity_s;
+	unsigned hold_max_s; /* longest a request without ReplyTo is held open */
 	unsigned lease_ms;
 	unsigned poll_ms;
 	/* [peers], [plma] */
@@ -83,12 +85,17 @@ typedef struct {
 	/* [callers] CN = OID */
 	size_t ncallers;
 	m2m_smsr_caller_map callers[M2M_SMSR_PEERS_MAX];
+	/* [es1], [eum.NAME] (docs/eis.md): whom ES1 RegisterEIS is accepted from; NULL when
+	 * there is no [es1] section (RegisterEIS is then refused). Owned: m2m_smsr_cfg_clear. */
+	m2m_es1_trust *es1;
 } m2m_smsr_cfg;
 
 /* Loads and checks the configuration. On error, errbuf says which key and why. */
 m2m_err m2m_smsr_cfg_load(const char *path, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen);
 m2m_err m2m_smsr_cfg_parse(const char *text, size_t len, m2m_smsr_cfg *cfg, char *errbuf,
 			   size_t errlen);
+/* Frees what the configuration owns (the ES1 trust). */
+void m2m_smsr_cfg_clear(m2m_smsr_cfg *cfg);
 /* The identifier a caller has in ES messages: [callers] maps its certificate CN, else the
  * CN itself. */
 const char *m2m_smsr_caller_oid(const m2m_smsr_cfg *cfg, const char *cn);

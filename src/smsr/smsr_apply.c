@@ -78,7 +78,7 @@ void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 	}
 	m2m_info(SMSR_LOG, "job %lld %s %s: %s %s/%s %s", (long long)sl->id, sl->kind, sl->eid,
 		 m2m_ws_status_name(stt->status), stt->subject, stt->reason, stt->message);
-	smsr_answer(s, &sl->job, sl->eid, stt);
+	smsr_answer(s, sl->id, &sl->job, sl->eid, stt);
 }
 
 /* The profile (eid, aid) goes to state; with ENABLED every other enabled one is disabled. */

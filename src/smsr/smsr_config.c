@@ -16,7 +16,8 @@ static const char *const known[] = {
 	"smpp.window", "smpp.por_timeout",
 	"scp81.enabled", "scp81.listen", "scp81.trigger_url",
 	"engine.concurrency", "engine.retries", "engine.backoff", "engine.validity",
-	"engine.lease", "engine.poll",
+	"engine.hold_max", "engine.lease", "engine.poll",
+	"es1.ci_cert", "es1.smsr_id",
 	NULL,
 };
 
@@ -53,9 +54,18 @@ static bool is_known(const char *section, const char *key)
 {
 	char name[128];
 
+	static const char *const eum_keys[] = {"eum_id", "caller_id", "cert", "transport_key",
+					       NULL};
+
 	if (strcmp(section, "peers") == 0 || strcmp(section, "plma") == 0 ||
 	    strcmp(section, "callers") == 0)
 		return true;
+	if (strncmp(section, "eum.", 4) == 0 && section[4] != '\0') {
+		for (size_t i = 0; eum_keys[i] != NULL; i++)
+			if (strcmp(eum_keys[i], key) == 0)
+				return true;
+		return false;
+	}
 	snprintf(name, sizeof name, "%s.%s", section, key);
 	for (size_t i = 0; known[i] != NULL; i++)
 		if (strcmp(known[i], name) == 0)
@@ -229,6 +239,8 @@ static m2m_err load_engine(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_
 		       errlen)) ||
 	    (err = num(c, "engine", "validity", 3600, 1, 30 * 86400, &cfg->validity_s, errbuf,
 		       errlen)) ||
+	    (err = num(c, "engine", "hold_max", 120, 1, 86400, &cfg->hold_max_s, errbuf,
+		       errlen)) ||
 	    (err = num(c, "engine", "lease", 0, 0, 86400000, &cfg->lease_ms, errbuf, errlen)) ||
 	    (err = num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)))
 		return err;
@@ -237,6 +249,24 @@ static m2m_err load_engine(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_
 		cfg->lease_ms = 4 * cfg->por_timeout_ms + 10000;
 	if (cfg->lease_ms <= cfg->por_timeout_ms)
 		return fail(errbuf, errlen, "[engine] lease must be longer than [smpp] por_timeout");
+	return M2M_OK;
+}
+
+/* [es1] and [eum.NAME]: the ES1 trust, read now (certificates included). */
+static m2m_err load_es1(const m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen)
+{
+	size_t pos = 0;
+	const char *sec, *key, *val;
+	bool any = false;
+	m2m_err err;
+
+	while (!any && m2m_config_next(c, &pos, &sec, &key, &val))
+		any = strcmp(sec, "es1") == 0 || strncmp(sec, "eum.", 4) == 0;
+	if (!any)
+		return M2M_OK;
+	err = m2m_es1_trust_load(c, &cfg->es1, errbuf, errlen);
+	if (err != M2M_OK)
+		return err == M2M_ERR_NOMEM ? err : M2M_ERR_CONFIG;
 	return M2M_OK;
 }
 
@@ -301,9 +331,18 @@ static m2m_err load(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errle
 	if ((err = load_lists(c, cfg, errbuf, errlen)) || (err = load_smsr(c, cfg, errbuf, errlen)) ||
 	    (err = load_es(c, cfg, errbuf, errlen)) || (err = load_smpp(c, cfg, errbuf, errlen)) ||
 	    (err = load_scp81(c, cfg, errbuf, errlen)) ||
-	    (err = load_engine(c, cfg, errbuf, errlen)))
+	    (err = load_engine(c, cfg, errbuf, errlen)) ||
+	    (err = load_es1(c, cfg, errbuf, errlen)))
 		return err;
 	return M2M_OK;
+}
+
+void m2m_smsr_cfg_clear(m2m_smsr_cfg *cfg)
+{
+	if (cfg == NULL)
+		return;
+	m2m_es1_trust_free(cfg->es1);
+	cfg->es1 = NULL;
 }
 
 m2m_err m2m_smsr_cfg_parse(const char *text, size_t len, m2m_smsr_cfg *cfg, char *errbuf,

@@ -381,7 +381,7 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 success:
 	if (smsr_apply_success(s, sl, r) == M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
-		smsr_answer(s, &sl->job, sl->eid, &stt);
+		smsr_answer(s, sl->id, &sl->job, sl->eid, &stt);
 	}
 done:
 	slot_free(s, sl);

@@ -91,10 +91,111 @@ m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const 
 	return m;
 }
 
-void smsr_answer(smsr *s, const smsr_job *j, const char *eid, const m2m_ws_exec_status *stt)
+/* ---- held requests ---- */
+
+static void held_free(smsr_held *h)
+{
+	if (h->timer != NULL)
+		event_free(h->timer);
+	free(h);
+}
+
+static void held_unlink(smsr *s, smsr_held *h)
+{
+	for (smsr_held **p = &s->held; *p != NULL; p = &(*p)->next)
+		if (*p == h) {
+			*p = h->next;
+			return;
+		}
+}
+
+/* The hold time ran out: EXPIRED on the exchange; the job goes on (its answer is recorded
+ * for a repeat of the call). */
+static void held_expire(evutil_socket_t fd, short what, void *arg)
+{
+	smsr_held *h = arg;
+	smsr *s = h->s;
+	m2m_ws_exec_status stt;
+	m2m_ws_msg *m = NULL;
+
+	(void)fd;
+	(void)what;
+	m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_NO_RESPONSE,
+			  NULL, "no answer from the eUICC within the hold time");
+	if (m2m_ws_response_new(m2m_ws_hold_fn(h->hold), &stt, &m) != M2M_OK)
+		m = NULL;
+	m2m_info(SMSR_LOG, "held call %s of %s: hold time over", h->call_id, h->caller);
+	m2m_ws_server_complete(h->hold, m);
+	m2m_ws_msg_free(m);
+	held_unlink(s, h);
+	held_free(h);
+}
+
+static m2m_err held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
+			uint64_t vp)
+{
+	smsr_held *h = calloc(1, sizeof *h);
+	uint64_t secs = vp < s->cfg->hold_max_s ? vp : s->cfg->hold_max_s;
+	struct timeval tv = {.tv_sec = (time_t)secs};
+
+	if (h == NULL)
+		return M2M_ERR_NOMEM;
+	h->s = s;
+	h->job_id = job_id;
+	h->hold = hold;
+	snprintf(h->caller, sizeof h->caller, "%s", call->caller->id);
+	if (call->function_call_id != NULL)
+		snprintf(h->call_id, sizeof h->call_id, "%s", call->function_call_id);
+	h->timer = evtimer_new(s->base, held_expire, h);
+	if (h->timer == NULL || evtimer_add(h->timer, &tv) != 0) {
+		held_free(h);
+		return M2M_ERR_NOMEM;
+	}
+	h->next = s->held;
+	s->held = h;
+	return M2M_OK;
+}
+
+void smsr_held_drop_all(smsr *s)
+{
+	while (s->held != NULL) {
+		smsr_held *h = s->held;
+		s->held = h->next;
+		held_free(h); /* the ws server answers (or drops) the hold itself */
+	}
+}
+
+static bool held_matches(const smsr_held *h, int64_t job_id, const smsr_job *j)
+{
+	if (h->job_id != 0)
+		return h->job_id == job_id;
+	return j->call_id[0] != '\0' && strcmp(h->caller, j->caller) == 0 &&
+	       strcmp(h->call_id, j->call_id) == 0;
+}
+
+static void answer_held(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
+			const m2m_ws_exec_status *stt)
+{
+	for (smsr_held **ph = &s->held; *ph != NULL;) {
+		smsr_held *h = *ph;
+		if (!held_matches(h, job_id, j)) {
+			ph = &h->next;
+			continue;
+		}
+		m2m_ws_msg *m = smsr_response(s, j->fn, stt, eid, j->caller, j->role);
+		m2m_ws_server_complete(h->hold, m);
+		m2m_ws_msg_free(m);
+		*ph = h->next;
+		held_free(h);
+	}
+}
+
+void smsr_answer(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
+		 const m2m_ws_exec_status *stt)
 {
 	if (j->fn < 0)
 		return;
+	answer_held(s, job_id, j, eid, stt);
 	if (j->reply_to[0] != '\0') {
 		m2m_ws_deferred d = {.fn = (m2m_ws_fn)j->fn,
 				     .binding = (m2m_ws_binding)j->binding,
@@ -320,7 +421,7 @@ refused:
  * job ends); the same identifier for another request is refused. Returns true when the
  * caller must queue the job (inside the open transaction). */
 static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,
-		  m2m_ws_msg *resp, m2m_ws_reply *reply)
+		  m2m_ws_hold *hold, uint64_t vp, m2m_ws_msg *resp, m2m_ws_reply *reply)
 {
 	m2m_store_call_outcome oc;
 	m2m_store_call prev;
@@ -355,6 +456,15 @@ static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_defe
 		if (stt.status == M2M_WS_EXECUTED_SUCCESS && call->fn->id == M2M_WS_ES4_AUDIT_EIS)
 			add_eis(s, resp, eid, call->caller->id, call->caller->role);
 		*reply = M2M_WS_REPLY_NOW;
+	} else if (hold != NULL) {
+		/* A repeat without ReplyTo of a call still running: held until its job ends. */
+		*reply = held_add(s, hold, 0, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
+								 : M2M_WS_REPLY_NOW;
+		if (*reply == M2M_WS_REPLY_NOW) {
+			m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+					  M2M_WS_REASON_EXECUTION_ERROR, NULL, "out of memory");
+			m2m_ws_response_set_status(resp, &stt);
+		}
 	} else {
 		smsr_waiter *w = calloc(1, sizeof *w);
 		if (w != NULL) {
@@ -409,6 +519,7 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 	m2m_ws_exec_status stt;
 	m2m_store_profile p;
 	m2m_ws_deferred d;
+	m2m_ws_hold *hold = NULL;
 	m2m_ws_reply reply = M2M_WS_REPLY_LATER;
 	smsr_job j;
 	char eid[M2M_STORE_EID_SIZE] = "";
@@ -422,10 +533,10 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 		goto refused;
 	if (is_audit ? !any_visible(s, call, eid, &stt) : !check_profile_call(s, call, eid, &p, &stt))
 		goto refused;
-	/* No hold mode in the ws endpoint yet: card work is answered to ReplyTo only. */
-	if (m2m_ws_defer(call, &d) != M2M_OK) {
+	/* ReplyTo: answered there later; none or anonymous: held on this exchange. */
+	if (m2m_ws_defer(call, &d) != M2M_OK && m2m_ws_hold_begin(call, &hold) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  NULL, "a ReplyTo address is required: the answer comes later");
+				  NULL, "no way to answer: ReplyTo is none");
 		goto refused;
 	}
 	smsr_job_init(&j);
@@ -436,12 +547,12 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 	j.role = call->caller->role;
 	if (call->function_call_id != NULL)
 		snprintf(j.call_id, sizeof j.call_id, "%s", call->function_call_id);
-	j.binding = d.binding;
+	j.binding = hold != NULL ? call->binding : d.binding;
 	snprintf(j.reply_to, sizeof j.reply_to, "%s", d.reply_to ? d.reply_to : "");
 	snprintf(j.relates_to, sizeof j.relates_to, "%s", d.relates_to ? d.relates_to : "");
 	if (m2m_store_begin(s->st) != M2M_OK)
 		goto store_failed;
-	if (j.call_id[0] != '\0' && !dedup(s, call, eid, &d, resp, &reply)) {
+	if (j.call_id[0] != '\0' && !dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
 		m2m_store_rollback(s->st);
 		goto out;
 	}
@@ -451,8 +562,18 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 		m2m_store_rollback(s->st);
 		goto store_failed;
 	}
-	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s", call->fn->name, call->caller->id,
-		 (long long)id, eid, p.iccid);
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s%s", call->fn->name, call->caller->id,
+		 (long long)id, eid, p.iccid, hold != NULL ? " (held)" : "");
+	if (hold != NULL) {
+		/* Queued and durable: if the hold cannot be kept, the answer is a repeat away. */
+		reply = held_add(s, hold, id, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
+								 : M2M_WS_REPLY_NOW;
+		if (reply == M2M_WS_REPLY_NOW) {
+			m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+					  M2M_WS_REASON_EXECUTION_ERROR, NULL, "out of memory");
+			m2m_ws_response_set_status(resp, &stt);
+		}
+	}
 	smsr_engine_kick(s);
 	goto out;
 store_failed:
@@ -465,6 +586,29 @@ out:
 	m2m_ws_deferred_clear(&d);
 	m2m_store_profile_clear(&p);
 	return reply;
+}
+
+/* ES1 RegisterEIS (docs/eis.md "ES1"): answered at once. */
+static m2m_ws_reply register_eis(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	m2m_ws_exec_status stt;
+	m2m_err err;
+
+	if (s->cfg->es1 == NULL) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION,
+				  M2M_WS_REASON_NOT_ALLOWED, NULL,
+				  "RegisterEIS: no [es1] trust configured");
+		refuse(resp, &stt, s, call, "", "");
+		return M2M_WS_REPLY_NOW;
+	}
+	err = m2m_es1_register_eis(s->st, s->cfg->es1, call->caller, call->msg, &stt);
+	m2m_ws_response_set_status(resp, &stt);
+	if (err == M2M_OK)
+		m2m_info(SMSR_LOG, "RegisterEIS from %s: registered", call->caller->id);
+	else
+		m2m_info(SMSR_LOG, "RegisterEIS from %s: %s %s/%s %s", call->caller->id,
+			 m2m_ws_status_name(stt.status), stt.subject, stt.reason, stt.message);
+	return M2M_WS_REPLY_NOW;
 }
 
 static m2m_ws_reply unsupported(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
@@ -486,6 +630,8 @@ m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	switch (call->fn->id) {
 	case M2M_WS_ES4_GET_EIS:
 		return get_eis(s, call, response);
+	case M2M_WS_ES1_REGISTER_EIS:
+		return register_eis(s, call, response);
 	case M2M_WS_ES4_UPDATE_POLICY_RULES:
 		return update_pol2(s, call, response);
 	case M2M_WS_ES4_AUDIT_EIS:

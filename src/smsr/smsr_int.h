@@ -65,6 +65,18 @@ typedef struct smsr_waiter {
 	m2m_ws_deferred d;
 } smsr_waiter;
 
+/* A request held open (no ReplyTo): answered on its HTTP exchange when its job ends (or the
+ * job of the same call, for a repeat), or EXPIRED when the hold time runs out. */
+typedef struct smsr_held {
+	struct smsr_held *next;
+	void *s; /* smsr */
+	int64_t job_id; /* 0: a repeat, matched by caller and call_id */
+	char caller[M2M_STORE_ID_SIZE];
+	char call_id[M2M_STORE_ID_SIZE];
+	m2m_ws_hold *hold;
+	struct event *timer;
+} smsr_held;
+
 typedef struct {
 	const m2m_smsr_cfg *cfg;
 	struct event_base *base;
@@ -78,6 +90,7 @@ typedef struct {
 	size_t inflight;
 	smsr_out *out;
 	smsr_waiter *waiters;
+	smsr_held *held;
 	bool stopping;
 	char address[M2M_SMSR_STR + 64]; /* our ES endpoint URL (wsa:From) */
 } smsr;
@@ -91,7 +104,10 @@ m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const 
 void smsr_status_pack(const m2m_ws_exec_status *stt, char *out, size_t cap);
 void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt);
 /* Sends the answer of a finished job to its ReplyTo and to the waiters of its call. */
-void smsr_answer(smsr *s, const smsr_job *j, const char *eid, const m2m_ws_exec_status *stt);
+void smsr_answer(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
+		 const m2m_ws_exec_status *stt);
+/* Forgets the holds (at stop, before the ws server answers them). */
+void smsr_held_drop_all(smsr *s);
 
 /* smsr_engine.c */
 m2m_err smsr_engine_start(smsr *s);

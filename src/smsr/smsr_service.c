@@ -109,6 +109,7 @@ static void stop(smsr *s)
 		m2m_sms_bearer_stop(s->sms);
 		m2m_sms_bearer_free(s->sms);
 	}
+	smsr_held_drop_all(s);
 	m2m_http_server_free(s->http);
 	m2m_ws_server_free(s->ws);
 	smsr_out_free(s->out);

@@ -17,6 +17,17 @@
 struct m2m_ws_server {
 	m2m_ws_server_opts o;
 	char *address;
+	m2m_ws_hold *holds; /* open holds, freed with the server */
+};
+
+struct m2m_ws_hold {
+	m2m_ws_hold *next;
+	m2m_ws_server *s;
+	m2m_http_deferred *hd;
+	m2m_ws_binding binding;
+	m2m_ws_fn fn;
+	char *relates_to;
+	char *uri;
 };
 
 /* One HTTP exchange. */
@@ -29,7 +40,20 @@ typedef struct {
 	m2m_ws_msg *msg;
 	m2m_ws_caller caller;
 	bool deferred;
+	m2m_ws_hold *hold;      /* m2m_ws_hold_begin() was called */
+	const char *relates_to; /* a held exchange answered later: no req, no msg */
+	const char *uri;
 } exchange;
+
+static const char *x_uri(const exchange *x)
+{
+	return x->req ? x->req->uri : x->uri;
+}
+
+static const char *x_relates_to(const exchange *x)
+{
+	return x->msg ? x->msg->wsa.message_id : x->relates_to;
+}
 
 m2m_err m2m_ws_server_new(const m2m_ws_server_opts *o, m2m_ws_server **out)
 {
@@ -55,6 +79,8 @@ void m2m_ws_server_free(m2m_ws_server *s)
 {
 	if (!s)
 		return;
+	while (s->holds)
+		m2m_ws_server_complete(s->holds, NULL);
 	free(s->address);
 	free(s);
 }
@@ -80,7 +106,7 @@ static void send_fault(exchange *x, const m2m_ws_error *e)
 {
 	m2m_buf b;
 	char ctype[128];
-	const char *relates = x->msg ? x->msg->wsa.message_id : NULL;
+	const char *relates = x_relates_to(x);
 	bool wsa = strncmp(e->subcode, "wsa:", 4) == 0;
 	m2m_buf_init(&b);
 	m2m_err err = x->binding == M2M_WS_JSON ? m2m_ws_json_write_fault(e, relates, &b)
@@ -96,7 +122,7 @@ static void send_fault(exchange *x, const m2m_ws_error *e)
 					     : M2M_WS_WSA_SOAP_FAULT_ACTION,
 					 ctype, sizeof ctype);
 	send_body(x, m2m_ws_error_http_status(e), ctype, &b);
-	m2m_info(LOG, "%s fault %s%s%s: %s", x->req->uri, m2m_ws_fault_code_name(e->fault),
+	m2m_info(LOG, "%s fault %s%s%s: %s", x_uri(x), m2m_ws_fault_code_name(e->fault),
 		 e->subcode[0] ? " " : "", e->subcode, e->text);
 out:
 	m2m_buf_free(&b);
@@ -111,14 +137,15 @@ static void send_accepted(exchange *x)
 static m2m_err reply_wsa(exchange *x, m2m_ws_msg *r)
 {
 	char id[M2M_WS_MESSAGE_ID_SIZE];
-	const char *to = x->msg->wsa.reply_to ? x->msg->wsa.reply_to : M2M_WS_WSA_ANONYMOUS;
+	const char *to = x->msg && x->msg->wsa.reply_to ? x->msg->wsa.reply_to
+							 : M2M_WS_WSA_ANONYMOUS;
 	m2m_err err = m2m_ws_new_message_id(id, sizeof id);
 	if (err == M2M_OK)
 		err = m2m_ws_msg_set_wsa(r, M2M_WS_WSA_MESSAGE_ID, id);
 	if (err == M2M_OK)
 		err = m2m_ws_msg_set_wsa(r, M2M_WS_WSA_ACTION, r->fn->response_action);
 	if (err == M2M_OK)
-		err = m2m_ws_msg_set_wsa(r, M2M_WS_WSA_RELATES_TO, x->msg->wsa.message_id);
+		err = m2m_ws_msg_set_wsa(r, M2M_WS_WSA_RELATES_TO, x_relates_to(x));
 	if (err == M2M_OK)
 		err = m2m_ws_msg_set_wsa(r, M2M_WS_WSA_TO, to);
 	if (err == M2M_OK)
@@ -359,12 +386,18 @@ static void run_handler(exchange *x)
 		return;
 	}
 	m2m_ws_reply reply = x->s->o.handler(x->s->o.arg, &call, response);
-	if (!request)
+	if (request && x->hold && reply == M2M_WS_REPLY_HOLD) {
+		x->hold = NULL; /* the service's now */
+	} else if (request && x->hold) {
+		/* Held, then answered at once after all: the answer goes through the hold. */
+		m2m_ws_server_complete(x->hold, reply == M2M_WS_REPLY_NOW ? response : NULL);
+		x->hold = NULL;
+	} else if (!request)
 		send_accepted(x);
 	else if (reply == M2M_WS_REPLY_LATER && x->deferred)
 		send_accepted(x);
-	else if (reply == M2M_WS_REPLY_LATER) {
-		m2m_error(LOG, "%s: handler deferred without m2m_ws_defer", fn->name);
+	else if (reply != M2M_WS_REPLY_NOW) {
+		m2m_error(LOG, "%s: handler deferred without m2m_ws_defer/hold", fn->name);
 		m2m_ws_error_fault(&e, M2M_WS_FAULT_RECEIVER, NULL, NULL,
 				   "internal error: no answer");
 		send_fault(x, &e);
@@ -440,7 +473,7 @@ m2m_err m2m_ws_defer(const m2m_ws_call *call, m2m_ws_deferred *out)
 	exchange *x = call->priv;
 	const char *reply_to = x->msg->wsa.reply_to;
 	memset(out, 0, sizeof *out);
-	if (!reply_to || strcmp(reply_to, M2M_WS_WSA_ANONYMOUS) == 0 ||
+	if (x->hold || !reply_to || strcmp(reply_to, M2M_WS_WSA_ANONYMOUS) == 0 ||
 	    strcmp(reply_to, M2M_WS_WSA_NONE) == 0)
 		return M2M_ERR_STATE;
 	out->fn = call->fn->id;
@@ -462,4 +495,79 @@ void m2m_ws_deferred_clear(m2m_ws_deferred *d)
 	free(d->relates_to);
 	free(d->reply_to);
 	d->relates_to = d->reply_to = NULL;
+}
+
+/* --- hold mode ---------------------------------------------------------------------------- */
+
+m2m_err m2m_ws_hold_begin(const m2m_ws_call *call, m2m_ws_hold **out)
+{
+	if (!call || !out || !call->priv || call->dir != M2M_WS_DIR_IN ||
+	    call->fn->kind != M2M_WS_KIND_REQUEST)
+		return M2M_ERR_ARG;
+	exchange *x = call->priv;
+	const char *reply_to = x->msg->wsa.reply_to;
+	*out = NULL;
+	if (x->hold) {
+		*out = x->hold;
+		return M2M_OK;
+	}
+	if (x->deferred || (reply_to && strcmp(reply_to, M2M_WS_WSA_ANONYMOUS) != 0))
+		return M2M_ERR_STATE;
+	m2m_ws_hold *h = calloc(1, sizeof *h);
+	if (!h)
+		return M2M_ERR_NOMEM;
+	h->s = x->s;
+	h->binding = x->binding;
+	h->fn = call->fn->id;
+	h->relates_to = x->msg->wsa.message_id ? strdup(x->msg->wsa.message_id) : NULL;
+	h->uri = strdup(x->req->uri);
+	if ((x->msg->wsa.message_id && !h->relates_to) || !h->uri)
+		goto fail;
+	h->hd = m2m_http_response_defer(x->resp);
+	if (!h->hd)
+		goto fail;
+	h->next = x->s->holds;
+	x->s->holds = h;
+	x->hold = h;
+	*out = h;
+	return M2M_OK;
+fail:
+	free(h->relates_to);
+	free(h->uri);
+	free(h);
+	return M2M_ERR_NOMEM;
+}
+
+m2m_ws_fn m2m_ws_hold_fn(const m2m_ws_hold *h)
+{
+	return h ? h->fn : (m2m_ws_fn)0;
+}
+
+void m2m_ws_server_complete(m2m_ws_hold *h, m2m_ws_msg *response)
+{
+	if (!h)
+		return;
+	for (m2m_ws_hold **p = &h->s->holds; *p; p = &(*p)->next)
+		if (*p == h) {
+			*p = h->next;
+			break;
+		}
+	if (m2m_http_deferred_alive(h->hd)) {
+		exchange x = {.s = h->s, .resp = m2m_http_deferred_response(h->hd),
+			      .binding = h->binding, .relates_to = h->relates_to, .uri = h->uri};
+		m2m_ws_error e;
+		if (response) {
+			send_response(&x, response);
+		} else {
+			m2m_ws_error_fault(&e, M2M_WS_FAULT_RECEIVER, NULL, NULL,
+					   "the service stopped before the answer");
+			send_fault(&x, &e);
+		}
+	} else {
+		m2m_info(LOG, "%s: the caller left before the held answer", h->uri);
+	}
+	m2m_http_deferred_finish(h->hd);
+	free(h->relates_to);
+	free(h->uri);
+	free(h);
 }

@@ -63,6 +63,8 @@ typedef struct {
 typedef enum {
 	M2M_WS_REPLY_NOW,   /* send *response (requests); 202 for notifications and callbacks */
 	M2M_WS_REPLY_LATER, /* 202 now; m2m_ws_defer() was called and the answer follows */
+	M2M_WS_REPLY_HOLD,  /* nothing now; m2m_ws_hold_begin() was called: the answer comes on this
+			     * HTTP exchange through m2m_ws_server_complete() */
 } m2m_ws_reply;
 
 /* response: for requests, the function's response element with EXECUTED_SUCCESS, for the
@@ -83,6 +85,21 @@ typedef struct {
 m2m_err m2m_ws_defer(const m2m_ws_call *call, m2m_ws_deferred *out);
 void m2m_ws_deferred_clear(m2m_ws_deferred *d);
 
+/* Hold mode: a request without ReplyTo (or with the anonymous address) keeps its HTTP
+ * exchange open until the service answers. */
+typedef struct m2m_ws_hold m2m_ws_hold;
+
+/* Inside the handler of a request: keeps the exchange open. Needs a ReplyTo that is absent or
+ * anonymous (M2M_ERR_STATE otherwise: use m2m_ws_defer). The handle lives until
+ * m2m_ws_server_complete() or m2m_ws_server_free(), whichever comes first. */
+m2m_err m2m_ws_hold_begin(const m2m_ws_call *call, m2m_ws_hold **out);
+/* Sends response (the function's response element; validated, then given the addressing
+ * headers of an answer at once) on the held exchange, or drops it if the client has gone;
+ * frees h. response stays the caller's. response NULL: a Receiver fault. Loop thread only. */
+void m2m_ws_server_complete(m2m_ws_hold *h, m2m_ws_msg *response);
+/* The function being held (for the service to build its response). */
+m2m_ws_fn m2m_ws_hold_fn(const m2m_ws_hold *h);
+
 typedef struct {
 	m2m_ws_role role;             /* what this endpoint is: which functions it serves */
 	const m2m_ws_schema *schema;  /* required */
@@ -99,6 +116,7 @@ typedef struct {
 typedef struct m2m_ws_server m2m_ws_server;
 
 m2m_err m2m_ws_server_new(const m2m_ws_server_opts *o, m2m_ws_server **out);
+/* Holds still open are answered with a Receiver fault (or dropped) and freed. */
 void m2m_ws_server_free(m2m_ws_server *s);
 /* The m2m_http_handler to give m2m_http_server_new, with the m2m_ws_server as its arg. */
 void m2m_ws_server_http_handler(void *arg, const m2m_http_request *req,

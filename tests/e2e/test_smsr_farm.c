@@ -36,6 +36,8 @@
 #define MASTER "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f"
 #define CB_MAX 64
 #define MNO1 "1.3.6.1.4.1.99999.1"
+#define EUM1 "1.3.6.1.4.1.99999.10" /* the Eum-id `eis make` writes (docs/eis.md) */
+#define TK "00112233445566778899AABBCCDDEEFF" /* the EIS transport key */
 
 typedef struct {
 	char relates_to[128];
@@ -264,8 +266,11 @@ static void write_config(void)
 		"por_timeout = 2000\n"
 		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 3000\npoll = 50\n"
 		"[callers]\nmno1 = " MNO1 "\nmno2 = 1.3.6.1.4.1.99999.3\n"
-		"[peers]\n" MNO1 " = %s\n",
-		F->dir, MASTER, F->dir, F->dir, F->dir, port + 1, F->cb_url);
+		"[peers]\n" MNO1 " = %s\n"
+		"[es1]\nci_cert = %s/pki/ci.crt\nsmsr_id = 1.3.6.1.4.1.99999.2\n"
+		"[eum.eum1]\neum_id = " EUM1 "\ncaller_id = eum1\ncert = %s/pki/eum1.crt\n"
+		"transport_key = " TK "\n",
+		F->dir, MASTER, F->dir, F->dir, F->dir, port + 1, F->cb_url, F->dir, F->dir);
 	fclose(f);
 }
 
@@ -483,9 +488,77 @@ static void test_get_eis(void **state)
 	call("mno2", M2M_WS_ES4_ENABLE_PROFILE, "en-mno2", 0, true, true, NULL, &o);
 	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
 	assert_false(o.accepted);
-	/* Card work needs a ReplyTo while the endpoint cannot hold the exchange. */
+	/* No ReplyTo: the exchange is held until the card answered (hold mode). */
 	call("mno1", M2M_WS_ES4_AUDIT_EIS, "audit-noreply", 0, false, false, NULL, &o);
-	expect(&o, M2M_WS_FAILED, "1.6", "2.1");
+	assert_false(o.accepted);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(o.has_eis);
+	/* EnableProfile of the enabled profile, held: the card's refusal on the exchange. */
+	call("mno1", M2M_WS_ES4_ENABLE_PROFILE, "en-noreply", 0, true, false, NULL, &o);
+	assert_false(o.accepted);
+	expect(&o, M2M_WS_FAILED, "8.2", "1.2");
+}
+
+/* ES1: a second farm made with the EUM of the pki, `eis make` from its `devices list --json`,
+ * `eis register` to the SM-SR with the eum1 TLS certificate; then GetEIS works for it. */
+static void test_register_eis(void **state)
+{
+	char eid[40] = "", line[4096];
+	const char *p;
+	m2m_ws_msg *m = NULL;
+	outcome o;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(sh("cd '%s' && '%s' devices init --db farm2.sqlite --count 1 "
+			    "--bootstrap '%s' --first-eid 89999000000000000000000000000500 "
+			    "--iccid-base 8988299000000000500 --msisdn-base 882990000000500 "
+			    "--seed 101112131415161718191a1b1c1d1e1f --eum-key pki/eum1.key "
+			    "--ci-key pki/ci.key >/dev/null 2>&1 && "
+			    "'%s' devices list --db farm2.sqlite --json > devices2.json && "
+			    "'%s' eis make --devices devices2.json --pki pki --out eis "
+			    "--transport-key " TK " >/dev/null",
+			    F->dir, M2MRSP_BINARY, BOOTSTRAP, M2MRSP_BINARY, M2MRSP_BINARY),
+			 0);
+	snprintf(line, sizeof line, "%s/devices2.json", F->dir);
+	f = fopen(line, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	p = strstr(line, "\"eid\":\"");
+	assert_non_null(p);
+	snprintf(eid, sizeof eid, "%.32s", p + 7);
+	/* Not known before the registration. */
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_GET_EIS, "get-es1-0", 0, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Eid", eid, NULL), M2M_OK);
+	call("mno1", M2M_WS_ES4_GET_EIS, NULL, 0, false, false, m, &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "3.9");
+	/* eis register prints "EID: STATUS"; exit 0 when registered. */
+	assert_int_equal(sh("cd '%s' && '%s' eis register --url https://%s/soap/es1 "
+			    "--cert pki/eum1-tls.crt --key pki/eum1-tls.key --ca pki/tls-ca.crt "
+			    "eis/%s.xml > register.out 2>&1",
+			    F->dir, M2MRSP_BINARY, F->es, eid),
+			 0);
+	assert_int_equal(sh("grep -q '%s: EXECUTED_SUCCESS' '%s/register.out'", eid, F->dir), 0);
+	m = NULL;
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_GET_EIS, "get-es1-1", 0, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Eid", eid, NULL), M2M_OK);
+	call("mno1", M2M_WS_ES4_GET_EIS, NULL, 0, false, false, m, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(o.has_eis);
+	/* Again: already registered (8.1.1 / 3.3), exit 1. */
+	assert_int_equal(sh("cd '%s' && '%s' eis register --url https://%s/soap/es1 "
+			    "--cert pki/eum1-tls.crt --key pki/eum1-tls.key --ca pki/tls-ca.crt "
+			    "eis/%s.xml > register2.out 2>&1",
+			    F->dir, M2MRSP_BINARY, F->es, eid) >> 8,
+			 1);
+	assert_int_equal(sh("grep -q '8.1.1/3.3' '%s/register2.out'", F->dir), 0);
+	/* An MNO may not register an EIS (the ws layer refuses its role). */
+	assert_int_equal(sh("cd '%s' && '%s' eis register --url https://%s/soap/es1 "
+			    "--cert pki/mno1-tls.crt --key pki/mno1-tls.key --ca pki/tls-ca.crt "
+			    "eis/%s.xml > register3.out 2>&1",
+			    F->dir, M2MRSP_BINARY, F->es, eid) == 0,
+			 false);
 }
 
 static void test_audit_matches_card(void **state)
@@ -640,6 +713,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_eis),
+		cmocka_unit_test(test_register_eis),
 		cmocka_unit_test(test_audit_matches_card),
 		cmocka_unit_test(test_card_and_pol2_refusals),
 		cmocka_unit_test(test_dedup),

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -35,6 +36,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->por_timeout_ms, 30000);
 	assert_true(cfg->lease_ms > cfg->por_timeout_ms);
 	assert_int_equal(cfg->log_level, M2M_LOG_INFO);
+	assert_int_equal(cfg->hold_max_s, 120);
+	assert_null(cfg->es1); /* no [es1]: RegisterEIS refused */
 	free(cfg);
 }
 
@@ -58,6 +61,52 @@ static void test_lists(void **state)
 	free(cfg);
 }
 
+/* [es1] and [eum.NAME] give the ES1 trust (the files are only read here). */
+static void test_es1(void **state)
+{
+	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
+	char file[] = "/tmp/m2m-smsr-cfg-XXXXXX", text[1024], err[256] = "";
+	int fd = mkstemp(file);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pem\n", 4), 4);
+	close(fd);
+	snprintf(text, sizeof text,
+		 BASE "[engine]\nhold_max = 30\n[es1]\nci_cert = %s\nsmsr_id = 1.2.3\n"
+		      "[eum.eum1]\neum_id = 1.2.9\ncaller_id = eum1\ncert = %s\n"
+		      "transport_key = 00112233445566778899AABBCCDDEEFF\n",
+		 file, file);
+	assert_int_equal(parse(text, cfg, err, sizeof err), M2M_OK);
+	assert_int_equal(cfg->hold_max_s, 30);
+	assert_non_null(cfg->es1);
+	assert_int_equal(cfg->es1->neums, 1);
+	assert_string_equal(cfg->es1->eums[0].eum_id, "1.2.9");
+	assert_string_equal(cfg->es1->eums[0].caller_id, "eum1");
+	assert_int_equal(cfg->es1->eums[0].transport_key_len, 16);
+	m2m_smsr_cfg_clear(cfg);
+	assert_null(cfg->es1);
+	/* Refusals name the section. */
+	snprintf(text, sizeof text, BASE "[es1]\nci_cert = %s\n[eum.x]\neum_id = 1.2\n", file);
+	assert_int_not_equal(parse(text, cfg, err, sizeof err), M2M_OK);
+	assert_non_null(strstr(err, "[eum.x]"));
+	m2m_smsr_cfg_clear(cfg);
+	snprintf(text, sizeof text, BASE "[eum.x]\neum_id = 1.2\ncert = %s\n", file);
+	assert_int_not_equal(parse(text, cfg, err, sizeof err), M2M_OK);
+	assert_non_null(strstr(err, "ci_cert"));
+	m2m_smsr_cfg_clear(cfg);
+	assert_int_not_equal(parse(BASE "[eum.x]\ncolour = red\n", cfg, err, sizeof err),
+			     M2M_OK);
+	assert_non_null(strstr(err, "unknown key [eum.x] colour"));
+	assert_int_not_equal(parse(BASE "[es1]\nci_cert = /nonexistent/ci.crt\n", cfg, err,
+				   sizeof err),
+			     M2M_OK);
+	assert_non_null(strstr(err, "ci_cert"));
+	m2m_smsr_cfg_clear(cfg);
+	unlink(file);
+	free(cfg);
+}
+
 static void refused(const char *text, const char *needle)
 {
 	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
@@ -77,6 +126,7 @@ static void test_refusals(void **state)
 	refused(BASE "[smsr2]\nx = 1\n", "unknown key [smsr2] x");
 	refused(BASE "[engine]\nconcurrency = 0\n", "concurrency");
 	refused(BASE "[engine]\nlease = 10\n", "lease");
+	refused(BASE "[engine]\nhold_max = 0\n", "hold_max");
 	refused(BASE "[peers]\nmno = ftp://x\n", "expected a URL");
 	refused(BASE "[callers]\nmno1 = abc\n", "object identifier");
 	refused(BASE "[scp81]\nenabled = yes\n", "not wired");
@@ -97,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_es1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,8 @@ typedef struct {
 	char callback_relates[128];
 	char callback_aid[64];
 	int notifications;
+	m2m_ws_hold *hold;
+	m2m_err hold_err;
 } fixture;
 
 static fixture *F;
@@ -84,6 +86,25 @@ static void record(const m2m_ws_call *call)
 		 call->function_call_id ? call->function_call_id : "");
 	F->last_validity = call->validity_period;
 	F->last_binding = call->binding;
+}
+
+/* The service's later answer to a held DisableProfile, on the loop thread. */
+static void complete_hold(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	m2m_ws_msg *r = NULL;
+	m2m_ws_exec_status st;
+	pthread_mutex_lock(&F->lock);
+	m2m_ws_status_set(&st, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_NO_RESPONSE,
+			  NULL, "held then answered");
+	assert_int_equal(m2m_ws_hold_fn(F->hold), M2M_WS_ES4_DISABLE_PROFILE);
+	assert_int_equal(m2m_ws_response_new(M2M_WS_ES4_DISABLE_PROFILE, &st, &r), M2M_OK);
+	m2m_ws_server_complete(F->hold, r);
+	F->hold = NULL;
+	m2m_ws_msg_free(r);
+	pthread_mutex_unlock(&F->lock);
 }
 
 /* The SM-SR's handler. */
@@ -116,6 +137,17 @@ static m2m_ws_reply smsr_handler(void *arg, const m2m_ws_call *call, m2m_ws_msg 
 			m2m_ws_response_set_status(response, &st);
 		}
 		m2m_buf_free(&eid);
+		break;
+	}
+	case M2M_WS_ES4_DISABLE_PROFILE: {
+		/* Hold mode: answered on this exchange a moment later. */
+		struct timeval tv = {0, 50000};
+		F->hold_err = m2m_ws_hold_begin(call, &F->hold);
+		if (F->hold_err != M2M_OK)
+			break; /* with a ReplyTo: answered at once here */
+		reply = M2M_WS_REPLY_HOLD;
+		assert_int_equal(event_base_once(F->base, -1, EV_TIMEOUT, complete_hold, NULL, &tv),
+				 0);
 		break;
 	}
 	default:
@@ -290,6 +322,76 @@ static void sync_create_isdp(m2m_ws_binding binding)
 	assert_string_equal(F->last_fcid, binding == M2M_WS_JSON ? "fc-json" : "fc-soap");
 	assert_int_equal(F->last_validity, 300);
 	assert_int_equal(F->last_binding, binding);
+	pthread_mutex_unlock(&F->lock);
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(req);
+	m2m_ws_client_free(c);
+}
+
+static m2m_ws_msg *disable_profile(void)
+{
+	m2m_ws_msg *m = NULL;
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_DISABLE_PROFILE, "fc-dis", 0, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Eid", "89001012012341234012345678901224", NULL),
+			 M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Iccid", "8944500102198304826", NULL), M2M_OK);
+	return m;
+}
+
+/* Hold mode: no ReplyTo, the answer built later by the service comes on the same exchange;
+ * with a ReplyTo, m2m_ws_hold_begin refuses (the service answers otherwise). */
+static void held_call(m2m_ws_binding binding)
+{
+	char url[128];
+	m2m_ws_client *c = client("mno", binding, "https://mno1.example/soap/es4");
+	m2m_ws_msg *req = disable_profile();
+	m2m_ws_result res;
+	m2m_ws_exec_status st;
+	snprintf(url, sizeof url, "%s/%s/es4", F->url_sr, binding == M2M_WS_JSON ? "json" : "soap");
+	assert_int_equal(m2m_ws_client_call(c, url, req, NULL, &res), M2M_OK);
+	assert_int_equal(res.http_status, 200);
+	assert_false(res.fault);
+	assert_non_null(res.response);
+	assert_int_equal(m2m_ws_msg_status(res.response, &st), M2M_OK);
+	assert_int_equal(st.status, M2M_WS_EXPIRED);
+	assert_string_equal(st.message, "held then answered");
+	const m2m_ws_addressing *a = m2m_ws_msg_wsa(res.response);
+	assert_string_equal(a->relates_to, m2m_ws_msg_wsa(req)->message_id);
+	assert_string_equal(a->to, M2M_WS_WSA_ANONYMOUS);
+	assert_non_null(strstr(a->action, "ES4-DisableProfileResponse"));
+	pthread_mutex_lock(&F->lock);
+	assert_int_equal(F->hold_err, M2M_OK);
+	assert_null(F->hold);
+	pthread_mutex_unlock(&F->lock);
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(req);
+	m2m_ws_client_free(c);
+}
+
+static void test_hold(void **state)
+{
+	(void)state;
+	held_call(M2M_WS_SOAP);
+	held_call(M2M_WS_JSON);
+}
+
+static void test_hold_refused_with_reply_to(void **state)
+{
+	(void)state;
+	char url[128], reply_to[128];
+	m2m_ws_client *c = client("mno", M2M_WS_SOAP, "https://mno1.example/soap/es4");
+	m2m_ws_msg *req = disable_profile();
+	m2m_ws_result res;
+	m2m_ws_exec_status st;
+	snprintf(url, sizeof url, "%s/soap/es4", F->url_sr);
+	snprintf(reply_to, sizeof reply_to, "%s/soap/es4", F->url_dp);
+	assert_int_equal(m2m_ws_client_call(c, url, req, reply_to, &res), M2M_OK);
+	assert_int_equal(res.http_status, 200); /* the handler answered at once */
+	assert_int_equal(m2m_ws_msg_status(res.response, &st), M2M_OK);
+	assert_int_equal(st.status, M2M_WS_EXECUTED_SUCCESS);
+	pthread_mutex_lock(&F->lock);
+	assert_int_equal(F->hold_err, M2M_ERR_STATE);
+	assert_null(F->hold);
 	pthread_mutex_unlock(&F->lock);
 	m2m_ws_result_free(&res);
 	m2m_ws_msg_free(req);
@@ -689,6 +791,8 @@ int main(void)
 		cmocka_unit_test(test_sync_soap),
 		cmocka_unit_test(test_sync_json),
 		cmocka_unit_test(test_deferred),
+		cmocka_unit_test(test_hold),
+		cmocka_unit_test(test_hold_refused_with_reply_to),
 		cmocka_unit_test(test_notification),
 		cmocka_unit_test(test_roles_and_status),
 		cmocka_unit_test(test_bad_requests),
