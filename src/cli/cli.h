@@ -41,6 +41,9 @@ extern const m2m_verb m2m_verb_ota;
 extern const m2m_verb m2m_verb_scp03t;
 extern const m2m_verb m2m_verb_saip;
 extern const m2m_verb m2m_verb_pki;
+extern const m2m_verb m2m_verb_eis;
 extern const m2m_verb m2m_verb_bench;
+extern const m2m_verb m2m_verb_devices;
+extern const m2m_verb m2m_verb_smsr;
 
 #endif

@@ -11,7 +11,10 @@ static const m2m_verb *const top[] = {
 	&m2m_verb_scp03t,
 	&m2m_verb_saip,
 	&m2m_verb_pki,
+	&m2m_verb_eis,
 	&m2m_verb_bench,
+	&m2m_verb_devices,
+	&m2m_verb_smsr,
 	NULL,
 };
 
