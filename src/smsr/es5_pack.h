@@ -87,6 +87,13 @@ m2m_err m2m_es5_packet_build(const m2m_es5_pack_cfg *cfg, const m2m_scp80_keys *
 			     m2m_es5_reserve_counter_fn reserve, void *arg, const uint8_t tar[3],
 			     const m2m_es5_chunk *chunk, uint16_t ref, m2m_es5_packet *out);
 
+/* ---- the HTTPS bearer (es5_pack_https.c) ---- */
+
+/* Appends the command set as one expanded script with indefinite length, AE 80 {[83 chain]
+ * 22 C-APDU...} 00 00, for the SCP81 admin server (one script per command set: no packet
+ * limit over HTTPS). M2M_ERR_ARG for an empty set; out is unchanged on failure. */
+m2m_err m2m_es5_https_script(const m2m_es5_cmd *cmd, m2m_buf *out);
+
 /* ---- the way back ---- */
 
 /* What one TP-UD's header says (TS 23.040 UDH, TS 31.115 packet identifier). */

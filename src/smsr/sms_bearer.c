@@ -252,7 +252,15 @@ static m2m_err cmd_alloc(m2m_sms_bearer *b, const uint8_t *eid, sb_cmd **out)
 	return c->timer != NULL ? M2M_OK : M2M_ERR_NOMEM;
 }
 
-static m2m_err cmd_setup(sb_cmd *c, const m2m_es5_cmd *cmd, m2m_sms_bearer_euicc *info)
+/* What one command sends: a command set, or raw secured data for a TAR. */
+typedef struct {
+	const m2m_es5_cmd *cmd;
+	const uint8_t *tar;
+	const uint8_t *data;
+	size_t len;
+} sb_what;
+
+static m2m_err cmd_setup(sb_cmd *c, const sb_what *w, m2m_sms_bearer_euicc *info)
 {
 	m2m_sms_bearer *b = c->b;
 	size_t cap;
@@ -264,7 +272,12 @@ static m2m_err cmd_setup(sb_cmd *c, const m2m_es5_cmd *cmd, m2m_sms_bearer_euicc
 		return M2M_ERR_ARG;
 	if (sb_map_get(&b->by_msisdn, c->msisdn, strlen(c->msisdn)) != NULL)
 		return M2M_ERR_STATE; /* another eUICC answers on this MSISDN right now */
-	err = m2m_es5_txn_start(&c->txn, cmd, &info->pack, &info->keys, c->eid);
+	c->raw = w->cmd == NULL;
+	if (c->raw)
+		err = sb_raw_start(&c->txn, w->tar, w->data, w->len, &info->pack, &info->keys,
+				   c->eid);
+	else
+		err = m2m_es5_txn_start(&c->txn, w->cmd, &info->pack, &info->keys, c->eid);
 	if (err != M2M_OK)
 		return err;
 	cap = c->txn.cfg.max_parts;
@@ -281,15 +294,15 @@ static m2m_err cmd_setup(sb_cmd *c, const m2m_es5_cmd *cmd, m2m_sms_bearer_euicc
 	return err;
 }
 
-m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
-			    const m2m_es5_cmd *cmd, void *ref)
+static m2m_err send_what(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
+			 const sb_what *w, void *ref)
 {
 	m2m_sms_bearer_euicc info;
 	sb_cmd *c = NULL;
 	m2m_err err = M2M_ERR_ARG;
 
 	memset(&info, 0, sizeof info);
-	if (b == NULL || eid == NULL || cmd == NULL)
+	if (b == NULL || eid == NULL)
 		return err;
 	if (m2m_sms_bearer_busy(b, eid))
 		return M2M_ERR_STATE;
@@ -298,7 +311,7 @@ m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZ
 		err = cmd_alloc(b, eid, &c);
 	if (err == M2M_OK) {
 		c->ref = ref;
-		err = cmd_setup(c, cmd, &info);
+		err = cmd_setup(c, w, &info);
 	}
 	if (err == M2M_OK)
 		err = cmd_packet(c);
@@ -314,6 +327,24 @@ m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZ
 	b->st.in_flight++;
 	sb_pump(b);
 	return M2M_OK;
+}
+
+m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
+			    const m2m_es5_cmd *cmd, void *ref)
+{
+	sb_what w = {.cmd = cmd};
+
+	return cmd == NULL ? M2M_ERR_ARG : send_what(b, eid, &w, ref);
+}
+
+m2m_err m2m_sms_bearer_send_raw(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
+				const uint8_t tar[3], const uint8_t *data, size_t len, void *ref)
+{
+	sb_what w = {.tar = tar, .data = data, .len = len};
+
+	if (tar == NULL || data == NULL || len == 0)
+		return M2M_ERR_ARG;
+	return send_what(b, eid, &w, ref);
 }
 
 bool m2m_sms_bearer_busy(const m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE])

@@ -10,6 +10,7 @@
  *                     early; no PoR in time ends it with a time-out;
  *                  -> on_result(eid, typed result)
  *   deliver_sm with UDH 70 from an eUICC (TAR 000001, CC) -> verified -> on_notification
+ *   send_raw(eid, tar, data) -> the same for one packet of raw secured data (SCP81 trigger)
  *
  * The window bounds the submit_sm awaiting their response across every eUICC; ESME_RTHROTTLED
  * and ESME_RMSGQFUL pause the bearer and the part is sent again; a part whose session was
@@ -113,6 +114,14 @@ void m2m_sms_bearer_free(m2m_sms_bearer *b);
  * configuration; any error of the lookup. */
 m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
 			    const m2m_es5_cmd *cmd, void *ref);
+/* Queues one SCP80 command packet whose secured data is data as is (1 byte or more, one
+ * packet of the eUICC's SMS-per-packet limit), for tar: e.g. the SCP81 trigger 81 TLV to the
+ * ISD-R (TAR 000001), which goes without an AA/22 script. Same keys, counter reservation,
+ * receipts and PoR handling as m2m_sms_bearer_send; on_result gets a result with fn 0,
+ * outcome OK when the PoR says 00, POR_ERROR otherwise (or the bearer's failure), no
+ * R-APDUs. Errors as m2m_sms_bearer_send (M2M_ERR_BOUNDS: data does not fit one packet). */
+m2m_err m2m_sms_bearer_send_raw(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
+				const uint8_t tar[3], const uint8_t *data, size_t len, void *ref);
 bool m2m_sms_bearer_busy(const m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE]);
 bool m2m_sms_bearer_bound(const m2m_sms_bearer *b);
 void m2m_sms_bearer_stats_get(const m2m_sms_bearer *b, m2m_sms_bearer_stats *s);

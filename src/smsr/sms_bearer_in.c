@@ -17,7 +17,7 @@ static void por(m2m_sms_bearer *b, const char *from, const uint8_t *pkt, size_t 
 		m2m_info(SB_LOG, "PoR from %s: no command in flight", from);
 		return;
 	}
-	v = m2m_es5_txn_por(&c->txn, pkt, n);
+	v = c->raw ? sb_raw_por(&c->txn, pkt, n) : m2m_es5_txn_por(&c->txn, pkt, n);
 	switch (v) {
 	case M2M_ES5_POR_TAKEN:
 		b->st.pors++;

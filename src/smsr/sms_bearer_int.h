@@ -53,6 +53,7 @@ typedef struct sb_cmd {
 	m2m_smpp_addr dest;
 	void *ref;
 	m2m_es5_txn txn;
+	bool raw;                    /* m2m_sms_bearer_send_raw: secured data, no script */
 	uint8_t *part_state;         /* per TP-UD of the packet in flight */
 	unsigned *part_sends;
 	char (*msgid)[65];           /* SMSC message_id per part, for receipts */
@@ -112,6 +113,13 @@ void sb_cmd_complete(sb_cmd *c);
 void sb_cmd_next_packet(sb_cmd *c);
 /* Sends queued parts while the window and the link allow. */
 void sb_pump(m2m_sms_bearer *b);
+
+/* sms_bearer_raw.c: a txn of one packet whose secured data is data as is (no script);
+ * its PoR ends it: OK for status 00, else a PoR refusal. */
+m2m_err sb_raw_start(m2m_es5_txn *t, const uint8_t tar[3], const uint8_t *data, size_t len,
+		     const m2m_es5_pack_cfg *cfg, const m2m_scp80_keys *keys,
+		     const uint8_t eid[M2M_ES5_EID_SIZE]);
+m2m_es5_por_verdict sb_raw_por(m2m_es5_txn *t, const uint8_t *pkt, size_t n);
 
 /* sms_bearer_in.c: a deliver_sm that is not a receipt; returns the deliver_sm_resp status. */
 uint32_t sb_deliver(m2m_sms_bearer *b, const m2m_smpp_pdu *dlv);

@@ -64,7 +64,7 @@ typedef struct {
 	char smpp_source[21];
 	unsigned smpp_window;
 	unsigned por_timeout_ms;
-	/* [scp81] (parsed and checked; the HTTPS bearer is not wired yet, docs/smsr.md) */
+	/* [scp81]: the HTTPS bearer (docs/smsr.md) */
 	bool scp81_enabled;
 	char scp81_listen_host[M2M_SMSR_STR];
 	uint16_t scp81_port;

@@ -222,9 +222,9 @@ static m2m_err load_scp81(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t
 	if (str(c, "scp81", "trigger_url", cfg->scp81_trigger_url, sizeof cfg->scp81_trigger_url,
 		false, errbuf, errlen))
 		return M2M_ERR_CONFIG;
-	if (cfg->scp81_enabled)
-		return fail(errbuf, errlen,
-			    "[scp81] enabled = true: the HTTPS bearer is not wired in this version");
+	if (cfg->scp81_trigger_url[0] != '\0' &&
+	    strncmp(cfg->scp81_trigger_url, "https://", 8) != 0)
+		return fail(errbuf, errlen, "[scp81] trigger_url: an https:// URL");
 	return M2M_OK;
 }
 

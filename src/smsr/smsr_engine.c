@@ -1,6 +1,7 @@
 /* The ES5 job engine (docs/smsr.md "Engine"): leases due jobs from the store (serial per
  * eUICC by the store's claim rule, parallel across eUICCs up to [engine] concurrency), sends
- * each command set through the SMS bearer and ends the job from the card's answer: success
+ * each command set through the SMS bearer, or the HTTPS one for eUICCs that have it
+ * (smsr_bearer_https.c), and ends the job from the card's answer: success
  * into the EIS, refusals as FAILED, bearer failures retried with back-off until the retries
  * or the validity period run out. Runs on the loop thread. */
 #include <stdio.h>
@@ -189,7 +190,8 @@ static void send_slot(smsr *s, smsr_slot *sl)
 	m2m_es5_cmd_init(&c);
 	err = build(sl, &c);
 	if (err == M2M_OK)
-		err = m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
+		err = smsr_https_for(s, sl->eid) ? smsr_https_send(s, sl, &c)
+						 : m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
 	m2m_es5_cmd_free(&c);
 	if (err == M2M_OK)
 		return;
@@ -255,7 +257,7 @@ static void start(smsr *s, const m2m_store_job *job)
 	send_slot(s, sl);
 }
 
-static void claim(smsr *s)
+void smsr_engine_claim(smsr *s)
 {
 	m2m_store_job *jobs = NULL;
 	size_t n = 0, room;
@@ -277,7 +279,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	claim(arg);
+	smsr_engine_claim(arg);
 }
 
 /* ---- answers ---- */
@@ -340,7 +342,8 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 	m2m_ws_exec_status stt;
 
 	(void)b;
-	(void)eid;
+	if (smsr_https_trigger_result(s, ref, eid, r))
+		return;
 	if (sl == NULL || !sl->used)
 		return;
 	if (sl->verifying) {
@@ -405,13 +408,14 @@ m2m_err smsr_engine_start(smsr *s)
 	s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
 	if (s->slots == NULL || s->tick == NULL || event_add(s->tick, &tv) != 0)
 		return M2M_ERR_NOMEM;
-	return M2M_OK;
+	return smsr_https_start(s);
 }
 
 /* Gives the leases of the jobs in flight back: they run again at once after a restart. */
 void smsr_engine_stop(smsr *s)
 {
 	s->stopping = true;
+	smsr_https_stop(s);
 	if (s->tick != NULL)
 		event_free(s->tick);
 	s->tick = NULL;

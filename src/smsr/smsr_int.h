@@ -11,6 +11,7 @@
 
 #include "net/http_server.h"
 #include "smsr/es5_result.h"
+#include "smsr/scp81_server.h"
 #include "smsr/sms_bearer.h"
 #include "smsr/smsr.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ typedef struct {
 	int binding;                      /* m2m_ws_binding */
 	char reply_to[512];               /* "" = no deferred answer */
 	char relates_to[256];
+	uint32_t mem;                     /* create_isdp: RequiredMemory (0: the card's default) */
 } smsr_job;
 
 /* smsr_job.c */
@@ -85,6 +87,7 @@ typedef struct {
 	m2m_ws_server *ws;
 	m2m_http_server *http;
 	m2m_sms_bearer *sms;
+	m2m_scp81_server *scp81; /* the HTTPS bearer; NULL unless [scp81] enabled */
 	struct event *tick;
 	smsr_slot *slots;
 	size_t inflight;
@@ -109,10 +112,28 @@ void smsr_answer(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
 /* Forgets the holds (at stop, before the ws server answers them). */
 void smsr_held_drop_all(smsr *s);
 
+/* smsr_es3*.c: ES3 from the SM-DPs; other functions go on to smsr_es4_handle. */
+m2m_ws_reply smsr_es3_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *response);
+void smsr_es3_refuse(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp,
+		     const m2m_ws_exec_status *stt, const char *eid, const char *iccid);
+bool smsr_es3_read_eid(const m2m_ws_node *body, char eid[M2M_STORE_EID_SIZE],
+		       m2m_ws_exec_status *stt);
+bool smsr_es3_find_eis(smsr *s, const char *eid, m2m_store_eis *e, m2m_ws_exec_status *stt);
+void smsr_es3_store_failed(smsr *s, m2m_ws_exec_status *stt);
+/* smsr_es3_create.c: CreateISDP, its job's command set (M2M_ERR_UNSUPPORTED for another
+ * kind) and its answer to ReplyTo (with Isd-p-aid) when the job ends. */
+m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
+m2m_err smsr_es3_build(const smsr_slot *sl, m2m_es5_cmd *c);
+void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt);
+/* smsr_es3_profile.c: EnableProfile, DisableProfile, DeleteISDP from the SM-DP. */
+m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
+
 /* smsr_engine.c */
 m2m_err smsr_engine_start(smsr *s);
 void smsr_engine_stop(smsr *s);
 void smsr_engine_kick(smsr *s);
+/* Claims and starts due jobs now (the HTTPS notification: its 3A08 joins the session). */
+void smsr_engine_claim(smsr *s);
 m2m_err smsr_lookup_by_eid(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE],
 			   m2m_sms_bearer_euicc *out);
 m2m_err smsr_lookup_keyset(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,
@@ -132,6 +153,17 @@ void smsr_audit(smsr *s, const char *actor, const char *function, const char *ei
 /* Finishes a job with status stt (and records the call's answer), then answers. */
 void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 		 const m2m_ws_exec_status *stt);
+
+/* smsr_bearer_https.c: the SCP81 bearer (started by smsr_engine_start when enabled). */
+m2m_err smsr_https_start(smsr *s);
+void smsr_https_stop(smsr *s);
+/* The eUICC (hex EID) goes over HTTPS: server running, EIS HttpSupport, an SCP81 key set. */
+bool smsr_https_for(smsr *s, const char *eid);
+/* Queues the slot's command set on the SCP81 server; smsr_on_result follows. */
+m2m_err smsr_https_send(smsr *s, smsr_slot *sl, const m2m_es5_cmd *c);
+/* True when ref is a trigger's (the SMS bearer's result for it is handled here). */
+bool smsr_https_trigger_result(smsr *s, void *ref, const uint8_t eid[M2M_ES5_EID_SIZE],
+			       const m2m_es5_result *r);
 
 /* smsr_notif.c */
 void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char *from,

@@ -19,6 +19,7 @@
 #include "euicc/euicc_fixture.h"
 #include "euicc/ota.h"
 #include "net/smpp_smsc.h"
+#include "smsr/scp81_server.h"
 #include "smsr/sms_bearer.h"
 
 #define WAIT_MS 5000
@@ -677,6 +678,98 @@ static void test_stray_deliveries(void **state)
 	assert_int_equal(fx->results, 0);
 }
 
+/* Raw secured data: the SCP81 trigger (81 TLV, scp81_server_trigger_build) in one SCP80
+ * packet to the ISD-R without a script around it; the card opens its session (scp81_open),
+ * the PoR (00) ends it. A TAR the card does not know: PoR 09 (TS 102 225 table 5). Bad
+ * arguments and oversize data are refused before any counter is taken. */
+static void test_send_raw(void **state)
+{
+	fixture *fx = *state;
+	device *d = &fx->dev[2];
+	static const uint8_t isdr[3] = {0x00, 0x00, 0x01}, unknown[3] = {0xB2, 0x00, 0x00};
+	m2m_scp81_server_trigger t = {.host = "127.0.0.1:4443", .uri = "/scp81/x"};
+	m2m_buf trig;
+	uint8_t big[600]; /* more than 4 SMS carry */
+	int ref = 3;
+	m2m_sms_bearer_stats st;
+
+	start_bearer(fx, 0, 10000);
+	m2m_buf_init(&trig);
+	assert_int_equal(m2m_scp81_server_trigger_build(&t, &trig), M2M_OK);
+	assert_int_equal(trig.data[0], 0x81);
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, isdr, NULL, 4, NULL),
+			 M2M_ERR_ARG);
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, NULL, trig.data, trig.len,
+						 NULL),
+			 M2M_ERR_ARG);
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, isdr, trig.data, 0, NULL),
+			 M2M_ERR_ARG);
+	memset(big, 0x81, sizeof big);
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, isdr, big, sizeof big, NULL),
+			 M2M_ERR_BOUNDS);
+	assert_int_equal(d->counter, 5); /* nothing reserved */
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, isdr, trig.data, trig.len,
+						 &ref),
+			 M2M_OK);
+	assert_true(m2m_sms_bearer_busy(fx->b, d->c->e->eid));
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, isdr, trig.data, trig.len,
+						 NULL),
+			 M2M_ERR_STATE);
+	assert_true(wait_for(fx, &fx->results, 1, WAIT_MS));
+	assert_ptr_equal(fx->res_ref[0], &ref);
+	assert_int_equal(fx->res[0].outcome, M2M_ES5_OK);
+	assert_int_equal(fx->res[0].por_status, 0x00);
+	assert_int_equal(fx->res[0].rapdus.count, 0);
+	assert_true(d->out.scp81_open);
+	assert_int_equal(d->ota.scp81.state, M2M_EUICC_OTA_SCP81_TRIGGERED);
+	assert_string_equal(d->ota.scp81.uri, "/scp81/x");
+	assert_int_equal(d->c->e->keysets[0].last_counter, 6);
+	assert_memory_equal(fx->last_submit.msg, "\x02\x70\x00", 3);
+	/* Another TAR: refused by the card, POR_ERROR with its status. */
+	assert_int_equal(m2m_sms_bearer_send_raw(fx->b, d->c->e->eid, unknown, trig.data,
+						 trig.len, NULL),
+			 M2M_OK);
+	assert_true(wait_for(fx, &fx->results, 2, WAIT_MS));
+	assert_int_equal(fx->res[1].outcome, M2M_ES5_POR_ERROR);
+	assert_int_equal(fx->res[1].por_status, M2M_POR_TAR_UNKNOWN);
+	m2m_sms_bearer_stats_get(fx->b, &st);
+	assert_int_equal(st.commands, 2);
+	assert_int_equal(st.pors, 2);
+	assert_int_equal(st.in_flight, 0);
+	m2m_buf_free(&trig);
+}
+
+/* The HTTPS bearer's script: AE 80 {22 L C-APDU} 00 00 (GP Amd B expanded format, indefinite
+ * length); an empty set is refused and leaves out as it was. */
+static void test_https_script(void **state)
+{
+	m2m_es5_cmd c;
+	m2m_buf out;
+	uint8_t aid[16];
+	size_t len;
+	const uint8_t *apdu;
+
+	(void)state;
+	m2m_es5_cmd_init(&c);
+	m2m_buf_init(&out);
+	assert_int_equal(m2m_es5_https_script(&c, &out), M2M_ERR_ARG);
+	assert_int_equal(out.len, 0);
+	dev_aid(0x13, aid);
+	assert_int_equal(m2m_es5_enable_profile(&c, aid), M2M_OK);
+	apdu = m2m_es5_apdus_get(&c.apdus, 0, &len);
+	assert_true(len < 128);
+	assert_int_equal(m2m_buf_append_u8(&out, 0x55), M2M_OK); /* kept */
+	assert_int_equal(m2m_es5_https_script(&c, &out), M2M_OK);
+	assert_int_equal(out.len, 1 + 2 + 2 + len + 2);
+	assert_memory_equal(out.data, "\x55\xAE\x80\x22", 4);
+	assert_int_equal(out.data[4], len);
+	assert_memory_equal(out.data + 5, apdu, len);
+	assert_memory_equal(out.data + 5 + len, "\x00\x00", 2);
+	assert_int_equal(m2m_es5_https_script(NULL, &out), M2M_ERR_ARG);
+	m2m_buf_free(&out);
+	m2m_es5_cmd_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +780,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_throttle_and_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stray_deliveries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_raw, setup, teardown),
+		cmocka_unit_test(test_https_script),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,7 +129,7 @@ static void test_refusals(void **state)
 	refused(BASE "[engine]\nhold_max = 0\n", "hold_max");
 	refused(BASE "[peers]\nmno = ftp://x\n", "expected a URL");
 	refused(BASE "[callers]\nmno1 = abc\n", "object identifier");
-	refused(BASE "[scp81]\nenabled = yes\n", "not wired");
+	refused(BASE "[scp81]\nenabled = yes\ntrigger_url = http://h/x\n", "trigger_url");
 	refused(BASE "[smpp]\nport = 70000\n", "port");
 	refused("[smsr]\nid = a\ndb = x\nmaster_key = 00\n[es]\nallow_without_cert = 1\n"
 		"[smpp]\nhost = h\nsystem_id = s\n",
