@@ -44,6 +44,7 @@ extern const m2m_verb m2m_verb_pki;
 extern const m2m_verb m2m_verb_eis;
 extern const m2m_verb m2m_verb_bench;
 extern const m2m_verb m2m_verb_devices;
+extern const m2m_verb m2m_verb_fleet;
 extern const m2m_verb m2m_verb_smsr;
 
 #endif

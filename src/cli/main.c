@@ -14,6 +14,7 @@ static const m2m_verb *const top[] = {
 	&m2m_verb_eis,
 	&m2m_verb_bench,
 	&m2m_verb_devices,
+	&m2m_verb_fleet,
 	&m2m_verb_smsr,
 	NULL,
 };
