@@ -68,6 +68,12 @@ void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 
 	if (err == M2M_OK)
 		err = close_job(s, sl, state, stt);
+	if (err == M2M_OK && strcmp(sl->kind, "create_isdp") == 0) {
+		/* The ISD-P was not created: its row (and AID) goes. */
+		err = m2m_store_profile_delete(s->st, sl->eid, sl->job.aid);
+		if (err == M2M_END)
+			err = M2M_OK;
+	}
 	if (err == M2M_OK)
 		err = m2m_store_commit(s->st);
 	if (err != M2M_OK) {
@@ -79,6 +85,8 @@ void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 	m2m_info(SMSR_LOG, "job %lld %s %s: %s %s/%s %s", (long long)sl->id, sl->kind, sl->eid,
 		 m2m_ws_status_name(stt->status), stt->subject, stt->reason, stt->message);
 	smsr_answer(s, sl->id, &sl->job, sl->eid, stt);
+	if (strcmp(sl->kind, "create_isdp") == 0)
+		smsr_es3_create_answer(s, sl, stt);
 }
 
 /* The profile (eid, aid) goes to state; with ENABLED every other enabled one is disabled. */
@@ -175,6 +183,8 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 	}
 	if (strcmp(sl->kind, "audit") == 0)
 		return apply_audit(s, sl->eid, &r->audit);
+	if (strcmp(sl->kind, "create_isdp") == 0)
+		return M2M_OK; /* the row is CREATED since the request */
 	if (strcmp(sl->kind, "confirm") == 0) {
 		err = m2m_store_notif_set_state(s->st, sl->eid, sl->job.seq,
 						M2M_STORE_NOTIF_CONFIRMED, m2m_store_now_ms());
@@ -213,5 +223,7 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 	}
 	m2m_info(SMSR_LOG, "job %lld %s %s %s: done", (long long)sl->id, sl->kind, sl->eid,
 		 sl->job.iccid);
+	if (strcmp(sl->kind, "create_isdp") == 0)
+		smsr_es3_create_answer(s, sl, &stt);
 	return M2M_OK;
 }

@@ -156,6 +156,8 @@ static m2m_err build(const smsr_slot *sl, m2m_es5_cmd *c)
 				     NULL, 0);
 	if (strcmp(sl->kind, "confirm") == 0)
 		return m2m_es5_notification_confirm(c, (uint16_t)sl->job.seq);
+	if (strcmp(sl->kind, "create_isdp") == 0)
+		return smsr_es3_build(sl, c);
 	if (aid_of(sl, aid) != M2M_OK)
 		return M2M_ERR_FORMAT;
 	if (strcmp(sl->kind, "enable") == 0)

@@ -28,19 +28,21 @@ static m2m_err put(m2m_buf *out, const char *k, const char *v)
 
 m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out)
 {
-	char seq[16], fn[16], role[16], binding[16];
+	char seq[16], fn[16], role[16], binding[16], mem[16];
 	m2m_err err;
 
 	snprintf(seq, sizeof seq, "%u", j->seq);
 	snprintf(fn, sizeof fn, "%d", j->fn);
 	snprintf(role, sizeof role, "%d", j->role);
 	snprintf(binding, sizeof binding, "%d", j->binding);
+	snprintf(mem, sizeof mem, "%u", (unsigned)j->mem);
 	if ((err = put(out, "aid", j->aid)) || (err = put(out, "iccid", j->iccid)) ||
 	    (err = put(out, "seq", seq)) || (err = put(out, "fn", fn)) ||
 	    (err = put(out, "caller", j->caller)) || (err = put(out, "role", role)) ||
 	    (err = put(out, "call_id", j->call_id)) || (err = put(out, "binding", binding)) ||
 	    (err = put(out, "reply_to", j->reply_to)) ||
-	    (err = put(out, "relates_to", j->relates_to)))
+	    (err = put(out, "relates_to", j->relates_to)) ||
+	    (j->mem != 0 && (err = put(out, "mem", mem))))
 		return err;
 	return M2M_OK;
 }
@@ -70,6 +72,24 @@ static m2m_err set_int(int *dst, const char *v, size_t n)
 	return M2M_OK;
 }
 
+/* create_isdp: RequiredMemory, 1 to 4294967295 decimal digits. */
+static m2m_err set_u32(uint32_t *dst, const char *v, size_t n)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 10)
+		return M2M_ERR_FORMAT;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return M2M_ERR_FORMAT;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x > UINT32_MAX)
+		return M2M_ERR_FORMAT;
+	*dst = (uint32_t)x;
+	return M2M_OK;
+}
+
 static m2m_err field(smsr_job *j, const char *k, size_t kn, const char *v, size_t vn)
 {
 	int x = 0;
@@ -88,6 +108,8 @@ static m2m_err field(smsr_job *j, const char *k, size_t kn, const char *v, size_
 		return set(j->reply_to, sizeof j->reply_to, v, vn);
 	if (IS("relates_to"))
 		return set(j->relates_to, sizeof j->relates_to, v, vn);
+	if (IS("mem"))
+		return set_u32(&j->mem, v, vn);
 	if ((err = set_int(&x, v, vn)) != M2M_OK)
 		return err;
 	if (IS("seq") && x >= 0 && x <= 0xFFFF)

@@ -69,7 +69,7 @@ static m2m_err start_es(smsr *s)
 	m2m_ws_server_opts wo = {.role = M2M_WS_ROLE_SMSR,
 				 .schema = s->schema,
 				 .address = s->address,
-				 .handler = smsr_es4_handle,
+				 .handler = smsr_es3_handle, /* ES3, then ES4 and ES1 */
 				 .arg = s,
 				 .allow_without_cert = cfg->allow_without_cert};
 	return m2m_ws_server_new(&wo, &s->ws);

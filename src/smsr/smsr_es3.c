@@ -1,0 +1,248 @@
+/* ES3 (SM-DP -> SM-SR): GetEIS and ProfileDownloadCompleted (answered from the store) and
+ * the dispatch of CreateISDP (smsr_es3_create.c) and of the profile functions
+ * (smsr_es3_profile.c); docs/smsr.md "ES3". Other ES3 functions go
+ * to the ES4 handler, which refuses what it does not serve. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "smsr/eis.h"
+#include "smsr/eis_store.h"
+#include "smsr/eis_xml.h"
+#include "smsr/smsr_int.h"
+
+void smsr_es3_refuse(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp,
+		     const m2m_ws_exec_status *stt, const char *eid, const char *iccid)
+{
+	m2m_ws_response_set_status(resp, stt);
+	smsr_audit(s, call->caller->id, call->fn->name, eid, iccid, stt);
+	m2m_info(SMSR_LOG, "%s from %s refused: %s/%s %s", call->fn->name, call->caller->id,
+		 stt->subject, stt->reason, stt->message);
+}
+
+bool smsr_es3_read_eid(const m2m_ws_node *body, char eid[M2M_STORE_EID_SIZE],
+		       m2m_ws_exec_status *stt)
+{
+	const char *t = NULL;
+	size_t n;
+
+	if (m2m_ws_get_text(body, "Eid", &t) != M2M_OK || (n = strlen(t)) != 32 ||
+	    strspn(t, "0123456789abcdefABCDEF") != n) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_INVALID, t,
+				  "Eid: 16 bytes of hex expected");
+		return false;
+	}
+	for (size_t i = 0; i <= n; i++)
+		eid[i] = (char)toupper((unsigned char)t[i]);
+	return true;
+}
+
+bool smsr_es3_find_eis(smsr *s, const char *eid, m2m_store_eis *e, m2m_ws_exec_status *stt)
+{
+	m2m_err err = m2m_store_eis_get(s->st, eid, e);
+
+	if (err == M2M_END)
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_UNKNOWN, eid,
+				  "unknown EID");
+	else if (err != M2M_OK)
+		smsr_es3_store_failed(s, stt);
+	return err == M2M_OK;
+}
+
+void smsr_es3_store_failed(smsr *s, m2m_ws_exec_status *stt)
+{
+	m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER, M2M_WS_REASON_EXECUTION_ERROR,
+			  NULL, "store: %s", m2m_store_errmsg(s->st));
+}
+
+/* The Eis element for an SM-DP: the eUICC's own data (what the SM-DP checks eligibility and
+ * memory against) and only the profiles this SM-DP created; no key values. */
+static m2m_err add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *smdp_oid)
+{
+	m2m_eis e;
+	size_t k = 0;
+	m2m_err err;
+
+	m2m_eis_init(&e);
+	if ((err = m2m_eis_from_store(s->st, eid, &e)) != M2M_OK) {
+		m2m_warn(SMSR_LOG, "%s: EIS not read from the store: %s", eid, m2m_strerror(err));
+		goto out;
+	}
+	for (size_t i = 0; i < e.nprofiles; i++)
+		if (e.profiles[i].smdp_id[0] != '\0' &&
+		    strcmp(e.profiles[i].smdp_id, smdp_oid) == 0)
+			e.profiles[k++] = e.profiles[i];
+	e.nprofiles = k;
+	err = m2m_eis_build(m, NULL, &e, NULL, 0, NULL);
+	if (err != M2M_OK)
+		m2m_warn(SMSR_LOG, "%s: Eis element not built: %s", eid, m2m_strerror(err));
+out:
+	m2m_eis_clear(&e);
+	return err;
+}
+
+static m2m_ws_reply get_eis(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
+	m2m_ws_exec_status stt;
+	m2m_store_eis e;
+	char eid[M2M_STORE_EID_SIZE] = "";
+	bool found;
+
+	memset(&e, 0, sizeof e);
+	found = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
+	m2m_store_eis_clear(&e);
+	if (!found)
+		goto refused;
+	if (add_eis(s, resp, eid, oid) != M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EIS,
+				  M2M_WS_REASON_EXECUTION_ERROR, eid, "the EIS cannot be read");
+		goto refused;
+	}
+	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
+	smsr_audit(s, call->caller->id, call->fn->name, eid, "", &stt);
+	return M2M_WS_REPLY_NOW;
+refused:
+	smsr_es3_refuse(s, call, resp, &stt, eid, "");
+	return M2M_WS_REPLY_NOW;
+}
+
+/* SubscriptionAddress {Imsi?, Msisdn?} into the profile (digits only). */
+static bool read_address(const m2m_ws_node *body, m2m_store_profile *p, m2m_ws_exec_status *stt)
+{
+	const m2m_ws_node *a = m2m_ws_find(body, "SubscriptionAddress");
+	const char *imsi = NULL, *msisdn = NULL;
+
+	if (a == NULL)
+		return true;
+	m2m_ws_get_text(a, "Imsi", &imsi);
+	m2m_ws_get_text(a, "Msisdn", &msisdn);
+	if ((imsi != NULL && (strlen(imsi) >= sizeof p->imsi ||
+			      strspn(imsi, "0123456789") != strlen(imsi))) ||
+	    (msisdn != NULL && (strlen(msisdn) >= sizeof p->msisdn ||
+				strspn(msisdn, "0123456789") != strlen(msisdn)))) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_SUBSCRIPTION_ADDRESS,
+				  M2M_WS_REASON_INVALID, NULL,
+				  "SubscriptionAddress: digits expected");
+		return false;
+	}
+	if (imsi != NULL)
+		snprintf(p->imsi, sizeof p->imsi, "%s", imsi);
+	if (msisdn != NULL)
+		snprintf(p->msisdn, sizeof p->msisdn, "%s", msisdn);
+	return true;
+}
+
+/* The profile named by Iccid, on this eUICC, created by this SM-DP and still CREATED. */
+static bool find_created(smsr *s, const m2m_ws_call *call, const char *eid,
+			 m2m_store_profile *p, m2m_ws_exec_status *stt)
+{
+	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
+	const char *iccid = NULL;
+	m2m_err err;
+
+	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Iccid", &iccid) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_INVALID,
+				  NULL, "Iccid missing");
+		return false;
+	}
+	err = m2m_store_profile_get_by_iccid(s->st, iccid, p);
+	if (err == M2M_OK && strcmp(p->eid, eid) != 0)
+		err = M2M_END;
+	if (err == M2M_END) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_UNKNOWN,
+				  iccid, "unknown ICCID on this eUICC");
+		return false;
+	}
+	if (err != M2M_OK) {
+		smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	if (strcmp(p->smdp_id, oid) != 0) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
+				  M2M_WS_REASON_UNAUTHORISED, iccid,
+				  "the profile was not created by '%s'", oid);
+		return false;
+	}
+	if (p->state != M2M_STORE_PROFILE_CREATED) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROFILE,
+				  M2M_WS_REASON_NOT_ALLOWED, iccid,
+				  "the profile is not in the state CREATED");
+		return false;
+	}
+	return true;
+}
+
+/* The download is over: the profile becomes DISABLED with its POL2, type and address. */
+static m2m_ws_reply download_completed(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	const m2m_ws_node *pol2 = m2m_ws_find(body, "pol2");
+	const char *type = NULL;
+	m2m_ws_exec_status stt;
+	m2m_store_eis e;
+	m2m_store_profile p;
+	char eid[M2M_STORE_EID_SIZE] = "";
+	uint32_t bits = 0;
+	bool ok;
+
+	memset(&e, 0, sizeof e);
+	memset(&p, 0, sizeof p);
+	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
+	m2m_store_eis_clear(&e);
+	if (!ok || !find_created(s, call, eid, &p, &stt) || !read_address(body, &p, &stt) ||
+	    (pol2 != NULL && m2m_smsr_pol2_parse(pol2, &bits, &stt) != M2M_OK))
+		goto refused;
+	if (m2m_ws_get_text(body, "ProfileType", &type) == M2M_OK) {
+		if (strlen(type) >= sizeof p.profile_type) {
+			m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROFILE_TYPE,
+					  M2M_WS_REASON_INVALID, NULL, "ProfileType too long");
+			goto refused;
+		}
+		snprintf(p.profile_type, sizeof p.profile_type, "%s", type);
+	}
+	if (pol2 != NULL)
+		p.pol2 = bits;
+	p.state = M2M_STORE_PROFILE_DISABLED;
+	p.updated_ms = m2m_store_now_ms();
+	if (m2m_store_profile_put(s->st, &p) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "DISABLED, POL2 %02X",
+			  p.pol2);
+	smsr_audit(s, call->caller->id, call->fn->name, eid, p.iccid, &stt);
+	m2m_info(SMSR_LOG, "%s from %s: %s %s disabled", call->fn->name, call->caller->id, eid,
+		 p.iccid);
+	m2m_store_profile_clear(&p);
+	return M2M_WS_REPLY_NOW;
+refused:
+	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);
+	m2m_store_profile_clear(&p);
+	return M2M_WS_REPLY_NOW;
+}
+
+m2m_ws_reply smsr_es3_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *response)
+{
+	smsr *s = arg;
+
+	if (call->dir != M2M_WS_DIR_IN || response == NULL)
+		return smsr_es4_handle(arg, call, response);
+	switch (call->fn->id) {
+	case M2M_WS_ES3_GET_EIS:
+		return get_eis(s, call, response);
+	case M2M_WS_ES3_CREATE_ISDP:
+		return smsr_es3_create_isdp(s, call, response);
+	case M2M_WS_ES3_PROFILE_DOWNLOAD_COMPLETED:
+		return download_completed(s, call, response);
+	case M2M_WS_ES3_ENABLE_PROFILE:
+	case M2M_WS_ES3_DISABLE_PROFILE:
+	case M2M_WS_ES3_DELETE_ISDP:
+		return smsr_es3_profile_call(s, call, response);
+	default:
+		return smsr_es4_handle(arg, call, response);
+	}
+}

@@ -1,0 +1,218 @@
+/* ES3 CreateISDP (docs/smsr.md "ES3"): checks (EID, ICCID free, memory), allocates the next
+ * free ISD-P TAR, writes the profile row CREATED (owner MNO and SM-DP) and queues the
+ * `create_isdp` job (INSTALL [for install and make selectable] to the ISD-R) in one
+ * transaction. The answer, with Isd-p-aid, goes to ReplyTo when the job ends
+ * (smsr_es3_create_answer); a failed creation removes the row again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "smsr/eis.h"
+#include "smsr/smsr_int.h"
+
+#define TAR_FIRST 0x000010u
+#define TAR_LAST 0x00FFFFu
+
+/* The smallest ISD-P TAR no profile of the eUICC uses. */
+static m2m_err next_tar(smsr *s, const char *eid, uint8_t tar[3])
+{
+	m2m_store_profile *list = NULL;
+	size_t n = 0;
+	uint32_t t;
+	m2m_err err = m2m_store_profile_list(s->st, eid, &list, &n);
+
+	for (t = TAR_FIRST; err == M2M_OK && t <= TAR_LAST; t++) {
+		bool used = false;
+		for (size_t i = 0; i < n && !used; i++) {
+			uint8_t aid[M2M_ES5_AID_SIZE], ut[3];
+			used = m2m_hex_decode_exact(list[i].isdp_aid, aid, sizeof aid) == M2M_OK &&
+			       m2m_es5_aid_tar(aid, ut) &&
+			       (((uint32_t)ut[0] << 16) | ((uint32_t)ut[1] << 8) | ut[2]) == t;
+		}
+		if (!used)
+			break;
+	}
+	m2m_store_profile_list_free(list, n);
+	if (err != M2M_OK)
+		return err;
+	if (t > TAR_LAST)
+		return M2M_ERR_BOUNDS;
+	tar[0] = (uint8_t)(t >> 16);
+	tar[1] = (uint8_t)(t >> 8);
+	tar[2] = (uint8_t)t;
+	return M2M_OK;
+}
+
+/* Iccid (free in the whole store), Mno-id and RequiredMemory (within the eUICC's free
+ * memory when the EIS knows it). */
+static bool check_request(smsr *s, const m2m_ws_node *body, const m2m_store_eis *e,
+			  m2m_store_profile *p, uint32_t *mem, m2m_ws_exec_status *stt)
+{
+	const char *iccid = NULL, *mno = NULL, *req = NULL;
+	m2m_store_profile old;
+	char *end = NULL;
+	unsigned long long m;
+	m2m_err err;
+
+	if (m2m_ws_get_text(body, "Iccid", &iccid) != M2M_OK ||
+	    strlen(iccid) >= sizeof p->iccid || m2m_ws_get_text(body, "Mno-id", &mno) != M2M_OK ||
+	    strlen(mno) >= sizeof p->mno_id ||
+	    m2m_ws_get_text(body, "RequiredMemory", &req) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
+				  NULL, "Iccid, Mno-id or RequiredMemory missing or too long");
+		return false;
+	}
+	m = strtoull(req, &end, 10);
+	if (req[0] == '-' || end == req || *end != '\0' || m > UINT32_MAX) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
+				  req, "RequiredMemory: 0 to 4294967295 expected");
+		return false;
+	}
+	if (e->remaining_memory > 0 && (long long)m > e->remaining_memory) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
+				  M2M_WS_REASON_INSUFFICIENT_MEMORY, e->eid,
+				  "RequiredMemory %llu over the eUICC's free %lld", m,
+				  (long long)e->remaining_memory);
+		return false;
+	}
+	memset(&old, 0, sizeof old);
+	err = m2m_store_profile_get_by_iccid(s->st, iccid, &old);
+	m2m_store_profile_clear(&old);
+	if (err == M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_IN_USE,
+				  iccid, "ICCID already in use");
+		return false;
+	}
+	if (err != M2M_END) {
+		smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	*mem = (uint32_t)m;
+	snprintf(p->iccid, sizeof p->iccid, "%s", iccid);
+	snprintf(p->mno_id, sizeof p->mno_id, "%s", mno);
+	return true;
+}
+
+static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
+		     const m2m_ws_deferred *d, uint32_t mem)
+{
+	smsr_job_init(j); /* fn -1: smsr_answer leaves the answer to smsr_es3_create_answer */
+	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
+	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
+	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
+	j->role = call->caller->role;
+	j->seq = 0;
+	j->mem = mem;
+	if (call->function_call_id != NULL)
+		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
+	j->binding = d->binding;
+	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
+	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+}
+
+/* Row and job in one transaction. */
+static m2m_err queue(smsr *s, const m2m_store_profile *p, const smsr_job *j, uint64_t vp,
+		     int64_t *id)
+{
+	m2m_err err = m2m_store_begin(s->st);
+
+	if (err == M2M_OK)
+		err = m2m_store_profile_put(s->st, p);
+	if (err == M2M_OK)
+		err = smsr_job_queue(s->st, p->eid, "create_isdp", j,
+				     m2m_store_now_ms() + (int64_t)vp * 1000, id);
+	if (err == M2M_OK)
+		err = m2m_store_commit(s->st);
+	if (err != M2M_OK)
+		m2m_store_rollback(s->st);
+	return err;
+}
+
+m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	m2m_ws_exec_status stt;
+	m2m_store_eis e;
+	m2m_store_profile p;
+	m2m_ws_deferred d;
+	smsr_job j;
+	uint8_t tar[3], aid[M2M_ES5_AID_SIZE];
+	uint32_t mem = 0;
+	int64_t id = 0;
+	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
+	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
+
+	memset(&e, 0, sizeof e);
+	memset(&p, 0, sizeof p);
+	memset(&d, 0, sizeof d);
+	if (!smsr_es3_read_eid(body, p.eid, &stt) || !smsr_es3_find_eis(s, p.eid, &e, &stt) ||
+	    !check_request(s, body, &e, &p, &mem, &stt))
+		goto refused;
+	if (m2m_ws_defer(call, &d) != M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
+				  NULL, "CreateISDP needs a ReplyTo for its answer");
+		goto refused;
+	}
+	if (next_tar(s, p.eid, tar) != M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
+				  M2M_WS_REASON_INSUFFICIENT_MEMORY, p.eid, "no free ISD-P TAR");
+		goto refused;
+	}
+	m2m_es5_isdp_aid(tar, aid);
+	m2m_eis_hex(aid, sizeof aid, p.isdp_aid);
+	snprintf(p.smdp_id, sizeof p.smdp_id, "%s", m2m_smsr_caller_oid(s->cfg, call->caller->id));
+	p.state = M2M_STORE_PROFILE_CREATED;
+	p.allocated_memory = mem;
+	p.updated_ms = m2m_store_now_ms();
+	fill_job(&j, call, &p, &d, mem);
+	if (queue(s, &p, &j, vp, &id) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s, ISD-P %s", call->fn->name,
+		 call->caller->id, (long long)id, p.eid, p.iccid, p.isdp_aid);
+	smsr_engine_kick(s);
+	reply = M2M_WS_REPLY_LATER;
+	goto out;
+refused:
+	smsr_es3_refuse(s, call, resp, &stt, p.eid, p.iccid);
+out:
+	m2m_ws_deferred_clear(&d);
+	m2m_store_eis_clear(&e);
+	m2m_store_profile_clear(&p);
+	return reply;
+}
+
+m2m_err smsr_es3_build(const smsr_slot *sl, m2m_es5_cmd *c)
+{
+	uint8_t aid[M2M_ES5_AID_SIZE], tar[3];
+
+	if (strcmp(sl->kind, "create_isdp") != 0)
+		return M2M_ERR_UNSUPPORTED;
+	if (m2m_hex_decode_exact(sl->job.aid, aid, sizeof aid) != M2M_OK ||
+	    !m2m_es5_aid_tar(aid, tar))
+		return M2M_ERR_FORMAT;
+	return m2m_es5_create_isdp(c, tar, sl->job.mem);
+}
+
+void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt)
+{
+	const smsr_job *j = &sl->job;
+	m2m_ws_msg *m = NULL;
+
+	if (j->reply_to[0] == '\0')
+		return;
+	if (m2m_ws_response_new(M2M_WS_ES3_CREATE_ISDP, stt, &m) != M2M_OK ||
+	    m2m_ws_add(m, NULL, "Isd-p-aid", j->aid, NULL) != M2M_OK) {
+		m2m_warn(SMSR_LOG, "job %lld: CreateISDP answer not built", (long long)sl->id);
+		m2m_ws_msg_free(m);
+		return;
+	}
+	m2m_ws_deferred d = {.fn = M2M_WS_ES3_CREATE_ISDP,
+			     .binding = (m2m_ws_binding)j->binding,
+			     .relates_to = (char *)j->relates_to,
+			     .reply_to = (char *)j->reply_to};
+	smsr_out_answer(s->out, &d, m);
+}

@@ -1,0 +1,142 @@
+/* ES3 EnableProfile, DisableProfile and DeleteISDP from an SM-DP (docs/smsr.md "ES3"): on a
+ * profile this SM-DP created, POL2 checked, the same `enable` / `disable` / `delete` jobs as
+ * ES4; the answer (status only) goes to ReplyTo when the job ends (smsr_answer). */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "smsr/smsr_int.h"
+
+static const char *kind_of(m2m_ws_fn fn, m2m_smsr_action *act)
+{
+	switch (fn) {
+	case M2M_WS_ES3_ENABLE_PROFILE:
+		*act = M2M_SMSR_ACT_ENABLE;
+		return "enable";
+	case M2M_WS_ES3_DISABLE_PROFILE:
+		*act = M2M_SMSR_ACT_DISABLE;
+		return "disable";
+	default:
+		*act = M2M_SMSR_ACT_DELETE;
+		return "delete";
+	}
+}
+
+/* The eUICC's enabled profile (false when none). */
+static bool enabled_of(smsr *s, const char *eid, m2m_store_profile *out)
+{
+	m2m_store_profile *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (m2m_store_profile_list(s->st, eid, &list, &n) != M2M_OK)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		if (list[i].state == M2M_STORE_PROFILE_ENABLED) {
+			*out = list[i];
+			out->conn_params = NULL;
+			out->conn_params_len = 0;
+			found = true;
+		}
+	m2m_store_profile_list_free(list, n);
+	return found;
+}
+
+/* Iccid on this eUICC, created by this SM-DP, and POL2 allows the action. */
+static bool check(smsr *s, const m2m_ws_call *call, const char *eid, m2m_smsr_action act,
+		  m2m_store_profile *p, m2m_ws_exec_status *stt)
+{
+	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
+	const char *iccid = NULL;
+	m2m_store_profile en;
+	m2m_err err;
+
+	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Iccid", &iccid) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_INVALID,
+				  NULL, "Iccid missing");
+		return false;
+	}
+	err = m2m_store_profile_get_by_iccid(s->st, iccid, p);
+	if (err == M2M_OK && strcmp(p->eid, eid) != 0)
+		err = M2M_END;
+	if (err != M2M_OK) {
+		if (err == M2M_END)
+			m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID,
+					  M2M_WS_REASON_UNKNOWN, iccid,
+					  "unknown ICCID on this eUICC");
+		else
+			smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	if (strcmp(p->smdp_id, oid) != 0) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
+				  M2M_WS_REASON_UNAUTHORISED, iccid,
+				  "the profile was not created by '%s'", oid);
+		return false;
+	}
+	memset(&en, 0, sizeof en);
+	return m2m_smsr_pol2_allows(act, p, enabled_of(s, eid, &en) ? &en : NULL, stt);
+}
+
+static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
+		     const m2m_ws_deferred *d)
+{
+	smsr_job_init(j);
+	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
+	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
+	j->fn = (int)call->fn->id;
+	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
+	j->role = call->caller->role;
+	if (call->function_call_id != NULL)
+		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
+	j->binding = d->binding;
+	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
+	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+}
+
+m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	m2m_ws_exec_status stt;
+	m2m_store_eis e;
+	m2m_store_profile p;
+	m2m_ws_deferred d;
+	m2m_smsr_action act;
+	const char *kind = kind_of(call->fn->id, &act);
+	smsr_job j;
+	char eid[M2M_STORE_EID_SIZE] = "";
+	int64_t id = 0;
+	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
+	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
+	bool ok;
+
+	memset(&e, 0, sizeof e);
+	memset(&p, 0, sizeof p);
+	memset(&d, 0, sizeof d);
+	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
+	m2m_store_eis_clear(&e);
+	if (!ok || !check(s, call, eid, act, &p, &stt))
+		goto refused;
+	if (m2m_ws_defer(call, &d) != M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
+				  NULL, "%s needs a ReplyTo for its answer", call->fn->name);
+		goto refused;
+	}
+	fill_job(&j, call, &p, &d);
+	if (smsr_job_queue(s->st, eid, kind, &j, m2m_store_now_ms() + (int64_t)vp * 1000, &id) !=
+	    M2M_OK) {
+		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s", call->fn->name, call->caller->id,
+		 (long long)id, eid, p.iccid);
+	smsr_engine_kick(s);
+	reply = M2M_WS_REPLY_LATER;
+	goto out;
+refused:
+	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);
+out:
+	m2m_ws_deferred_clear(&d);
+	m2m_store_profile_clear(&p);
+	return reply;
+}
