@@ -20,6 +20,7 @@
 #define DEFAULT_FIRST_EID "89999000000000000000000000000000"
 #define DEFAULT_MSISDN "882990000000000"
 #define DEFAULT_ICCID "8988299000000000000"
+#define DEFAULT_ICCID2 "8988299100000000000"
 
 static const m2m_verb devices_verbs[] = {
 	{"init", "create N eUICCs in a farm database", m2m_devices_cmd_init,
@@ -66,6 +67,7 @@ void m2m_devices_cmd_init_help(FILE *out)
 		"         [--scp80-sets N] [--key-len 16|24|32] [--psk-len 0|16|32]\n"
 		"         [--curve P-256|brainpoolP256r1] [--mem-total BYTES] [--boot-mem BYTES]\n"
 		"         [--no-fallback] [--jobs N] [--batch N] [--quiet]\n"
+		"         [--second-profile PROFILE.der [--second-iccid-base DIGITS19]]\n"
 		"\n"
 		"Creates N eUICCs (1..10000000) in a new SQLite database (docs/devices.md):\n"
 		"  EID        first-eid + i with fresh SGP.29 check digits (default %s)\n"
@@ -78,22 +80,24 @@ void m2m_devices_cmd_init_help(FILE *out)
 		"             and kept in the database\n"
 		"  bootstrap  the SAIP package with ICCID iccid-base + i (+ Luhn digit, default\n"
 		"             base %s) in ISD-P TAR 000010, enabled and fall-back\n"
+		"  second     with --second-profile: that package with ICCID second-iccid-base + i\n"
+		"             (default base %s) in ISD-P TAR 000011, installed, disabled\n"
 		"Prints the device count and the time taken.\n"
 		"Exit 0 ok, 1 refused (database not empty, bad package), 2 usage, 3 I/O.\n",
-		DEFAULT_FIRST_EID, DEFAULT_MSISDN, DEFAULT_ICCID);
+		DEFAULT_FIRST_EID, DEFAULT_MSISDN, DEFAULT_ICCID, DEFAULT_ICCID2);
 }
 
 enum {
 	O_DB, O_COUNT, O_BOOT, O_EID, O_MSISDN, O_ICCID, O_SEED, O_EUM, O_CI, O_EUM_ID,
 	O_SETS, O_KEYLEN, O_PSKLEN, O_CURVE, O_MEM, O_BOOTMEM, O_NOFB, O_JOBS, O_BATCH, O_QUIET,
-	O__COUNT
+	O_SECOND, O_ICCID2, O__COUNT
 };
 
 typedef struct {
 	m2m_farm_init_cfg cfg;
 	uint8_t seed[32];
 	bool seed_generated;
-	m2m_buf boot;
+	m2m_buf boot, second;
 	m2m_eckey *eum, *ci;
 	bool pki_generated;
 	uint8_t eum_id[32];
@@ -193,6 +197,24 @@ static int number_opts(const m2m_opt *o, init_ctx *c)
 	return 0;
 }
 
+/* --second-profile: a second, disabled profile in ISD-P 000011 of every device. */
+static int second_opts(const m2m_opt *o, init_ctx *c)
+{
+	if (o[O_SECOND].value == NULL) {
+		if (o[O_ICCID2].value != NULL)
+			return m2m_cli_error(M2M_EXIT_USAGE, WHAT,
+					     "--second-iccid-base needs --second-profile");
+		return 0;
+	}
+	if (m2m_saip_read_file(o[O_SECOND].value, &c->second) != M2M_OK)
+		return m2m_cli_error(M2M_EXIT_IO, WHAT, "cannot read %s", o[O_SECOND].value);
+	c->cfg.second = c->second.data;
+	c->cfg.second_len = c->second.len;
+	c->cfg.second_iccid_base = o[O_ICCID2].value != NULL ? o[O_ICCID2].value
+							     : DEFAULT_ICCID2;
+	return 0;
+}
+
 static int parse(int argc, char **argv, init_ctx *c)
 {
 	m2m_opt o[O__COUNT] = {
@@ -202,6 +224,7 @@ static int parse(int argc, char **argv, init_ctx *c)
 		M2M_OPT("scp80-sets"), M2M_OPT("key-len"), M2M_OPT("psk-len"), M2M_OPT("curve"),
 		M2M_OPT("mem-total"), M2M_OPT("boot-mem"), M2M_FLAG("no-fallback"),
 		M2M_OPT("jobs"), M2M_OPT("batch"), M2M_FLAG("quiet"),
+		M2M_OPT("second-profile"), M2M_OPT("second-iccid-base"),
 	};
 	m2m_err err;
 	int rc = m2m_opts_parse(WHAT, argc, argv, o, O__COUNT, NULL, false);
@@ -228,6 +251,8 @@ static int parse(int argc, char **argv, init_ctx *c)
 		return m2m_cli_error(M2M_EXIT_IO, WHAT, "cannot read %s", o[O_BOOT].value);
 	c->cfg.bootstrap = c->boot.data;
 	c->cfg.bootstrap_len = c->boot.len;
+	if ((rc = second_opts(o, c)) != 0)
+		return rc;
 	c->cfg.seed = c->seed;
 	c->cfg.eum = c->eum;
 	c->cfg.ci = c->ci;
@@ -297,6 +322,7 @@ int m2m_devices_cmd_init(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	m2m_buf_init(&c.boot);
+	m2m_buf_init(&c.second);
 	if (m2m_farm_pkgs_init(&pkgs) != M2M_OK)
 		return M2M_EXIT_FAILED;
 	c.cfg.progress = progress;
@@ -324,6 +350,7 @@ out:
 	m2m_farm_db_close(db);
 	m2m_farm_pkgs_free(&pkgs);
 	m2m_buf_free(&c.boot);
+	m2m_buf_free(&c.second);
 	m2m_ec_free(c.eum);
 	m2m_ec_free(c.ci);
 	m2m_wipe(c.seed, sizeof c.seed);

@@ -34,6 +34,8 @@ static m2m_err make_one(worker *w, uint64_t i, made *m)
 	m2m_buf_init(&state);
 	m2m_buf_reset(&m->blob);
 	err = m2m_farm_make_card(&w->maker, w->cfg, i, &e, m->msisdn);
+	if (err == M2M_OK)
+		err = m2m_farm_second_install(&w->maker, w->cfg, i, e);
 	if (err == M2M_OK) {
 		memcpy(m->eid, e->eid, 16);
 		err = m2m_euicc_save(e, &state);
@@ -119,6 +121,9 @@ static bool cfg_ok(const m2m_farm_init_cfg *c, char *why, size_t cap)
 		bad = "EUM or CI key missing";
 	else if (c->bootstrap == NULL || c->bootstrap_len == 0)
 		bad = "no bootstrap package";
+	else if (c->second != NULL &&
+		 (c->second_len == 0 || !m2m_farm_digits(c->second_iccid_base, 19, 19)))
+		bad = "the second package needs a 19-digit second ICCID base";
 	else if (c->jobs < 1 || c->jobs > JOBS_MAX || c->batch < 1)
 		bad = "jobs or batch out of range";
 	if (bad != NULL)
@@ -137,6 +142,8 @@ static m2m_err range_ok(const m2m_farm_init_cfg *c, char *why, size_t cap)
 		err = m2m_farm_digits_add(c->msisdn_base, c->count - 1, s, sizeof s);
 	if (err == M2M_OK)
 		err = m2m_farm_iccid_at(c->iccid_base, c->count - 1, s);
+	if (err == M2M_OK && c->second != NULL)
+		err = m2m_farm_iccid_at(c->second_iccid_base, c->count - 1, s);
 	if (err != M2M_OK)
 		snprintf(why, cap, "%llu devices overflow the EID, MSISDN or ICCID digits",
 			 (unsigned long long)c->count);
@@ -144,17 +151,26 @@ static m2m_err range_ok(const m2m_farm_init_cfg *c, char *why, size_t cap)
 }
 
 /* The package as the encoder writes it becomes the base personalised copies refer to. */
-static m2m_err add_base(worker *w, m2m_farm_pkgs *pkgs)
+static m2m_err add_base(const m2m_saip_pkg *pkg, m2m_farm_pkgs *pkgs)
 {
 	const m2m_farm_pkg *p;
 	m2m_buf der;
 	m2m_err err;
 
 	m2m_buf_init(&der);
-	err = m2m_saip_encode(&w->maker.boot, &der);
+	err = m2m_saip_encode(pkg, &der);
 	if (err == M2M_OK)
 		err = m2m_farm_pkgs_add(pkgs, der.data, der.len, false, &p);
 	m2m_buf_free(&der);
+	return err;
+}
+
+static m2m_err add_bases(worker *w, m2m_farm_pkgs *pkgs)
+{
+	m2m_err err = add_base(&w->maker.boot, pkgs);
+
+	if (err == M2M_OK && w->cfg->second != NULL)
+		err = add_base(&w->maker.second, pkgs);
 	return err;
 }
 
@@ -195,13 +211,15 @@ m2m_err m2m_farm_provision(m2m_farm_db *db, m2m_farm_pkgs *pkgs, const m2m_farm_
 		ws[jobs].pkgs = pkgs;
 		ws[jobs].out = v;
 		err = m2m_farm_maker_init(&ws[jobs].maker, cfg);
+		if (err == M2M_OK)
+			err = m2m_farm_second_init(&ws[jobs].maker, cfg);
 		if (err != M2M_OK) {
 			snprintf(why, why_cap, "%s", ws[jobs].maker.why);
 			jobs++;
 			goto out;
 		}
 	}
-	err = add_base(&ws[0], pkgs);
+	err = add_bases(&ws[0], pkgs);
 	while (err == M2M_OK && done < cfg->count) {
 		uint64_t n = cfg->count - done < batch ? cfg->count - done : batch;
 
@@ -216,8 +234,10 @@ m2m_err m2m_farm_provision(m2m_farm_db *db, m2m_farm_pkgs *pkgs, const m2m_farm_
 			cfg->progress(cfg->progress_arg, done, cfg->count);
 	}
 out:
-	for (unsigned j = 0; j < jobs; j++)
+	for (unsigned j = 0; j < jobs; j++) {
+		m2m_farm_second_free(&ws[j].maker);
 		m2m_farm_maker_free(&ws[j].maker);
+	}
 	for (uint64_t k = 0; v != NULL && k < batch; k++)
 		m2m_buf_free(&v[k].blob);
 	free(v);

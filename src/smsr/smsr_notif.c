@@ -30,6 +30,32 @@ static bool find_enabled(smsr *s, const char *eid, m2m_store_profile *out)
 	return found;
 }
 
+/* The profile the card reports enabled is so in the EIS already: the engine applied the
+ * PoR of the EnableProfile before the notification came. smsr_set_state gave the profile it
+ * disabled the same update time: that one is the profile switched off (for the Disabled
+ * notification and POL2). */
+static bool find_switched_off(smsr *s, const char *eid, const m2m_store_profile *now,
+			      m2m_store_profile *out)
+{
+	m2m_store_profile *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (m2m_store_profile_list(s->st, eid, &list, &n) != M2M_OK)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		if (list[i].state == M2M_STORE_PROFILE_DISABLED &&
+		    list[i].updated_ms == now->updated_ms &&
+		    strcmp(list[i].isdp_aid, now->isdp_aid) != 0) {
+			*out = list[i];
+			out->conn_params = NULL;
+			out->conn_params_len = 0;
+			found = true;
+		}
+	m2m_store_profile_list_free(list, n);
+	return found;
+}
+
 static void forward(smsr *s, m2m_ws_fn fn, const char *eid, const m2m_store_profile *p)
 {
 	const char *url = m2m_smsr_peer_url(s->cfg, p->mno_id);
@@ -98,9 +124,23 @@ static m2m_err record(smsr *s, const m2m_es5_notif *n, const char *eid, const ch
 		m2m_store_notif_clear(&old);
 		return err;
 	}
-	if (is_switch(n->type) && nt.iccid[0] != '\0') {
-		sw->has_before = find_enabled(s, eid, &sw->before) &&
-				 strcmp(sw->before.isdp_aid, aid) != 0;
+	if (n->type == 0x02 && nt.iccid[0] != '\0' &&
+	    sw->now.state != M2M_STORE_PROFILE_ENABLED) {
+		/* A 02 confirms a switch this SM-SR commanded. The EIS disagreeing means it is
+		 * stale (a later switch was applied before it came) or the PoR was lost: the
+		 * card's state is read again rather than guessed. */
+		smsr_job j;
+		smsr_job_init(&j);
+		if ((err = smsr_job_queue(s->st, eid, "audit", &j, 0, NULL)) != M2M_OK)
+			return err;
+		m2m_info(SMSR_LOG, "%s: notification %u disagrees with the EIS: audit queued",
+			 eid, n->seq);
+	} else if (is_switch(n->type) && nt.iccid[0] != '\0') {
+		if (sw->now.state == M2M_STORE_PROFILE_ENABLED)
+			sw->has_before = find_switched_off(s, eid, &sw->now, &sw->before);
+		else
+			sw->has_before = find_enabled(s, eid, &sw->before) &&
+					 strcmp(sw->before.isdp_aid, aid) != 0;
 		if ((err = smsr_set_state(s, eid, aid, M2M_STORE_PROFILE_ENABLED)) != M2M_OK)
 			return err;
 		sw->changed = true;

@@ -537,6 +537,104 @@ static void test_http_conversion(void **state)
 	m2m_buf_free(&raw);
 }
 
+/* --second-profile: every device also holds ISD-P 000011, disabled, with its own ICCID
+ * (H_ICCID2 + i); the bootstrap stays enabled and fall-back; no notification is pending, and
+ * both profiles refer to the one shared base. */
+static m2m_err check_second(void *arg, const m2m_farm_row *r)
+{
+	check_ctx *c = arg;
+	uint8_t tar[3] = {0, 0, 0x11}, aid[16];
+	char iccid[21], got[21];
+	m2m_euicc *e = NULL;
+	m2m_buf st;
+	int idx;
+
+	assert_int_equal(m2m_farm_iccid_at(H_ICCID2, (uint64_t)c->n, iccid), M2M_OK);
+	assert_true(r->state.len < 1400); /* two references, not 25 KB */
+	m2m_buf_init(&st);
+	assert_int_equal(m2m_farm_state_expand(c->pkgs, r->state.data, r->state.len, &st), M2M_OK);
+	assert_int_equal(m2m_euicc_load(st.data, st.len, &e), M2M_OK);
+	m2m_euicc_isdp_aid(tar, aid);
+	idx = m2m_euicc_find_isdp(e, aid, sizeof aid);
+	assert_true(idx >= 0);
+	assert_int_equal(e->isdp[idx].lcs, M2M_EUICC_LCS_DISABLED);
+	assert_true(e->isdp[idx].has_profile);
+	assert_false(e->isdp[idx].fallback);
+	m2m_farm_iccid_digits(e->isdp[idx].iccid, got);
+	assert_string_equal(got, iccid);
+	idx = m2m_euicc_enabled_isdp(e);
+	assert_true(idx >= 0);
+	assert_int_equal(e->isdp[idx].aid[14], 0x10);
+	assert_true(e->isdp[idx].fallback);
+	assert_int_equal(m2m_euicc_notif_count(e), 0);
+	m2m_euicc_free(e);
+	m2m_buf_free(&st);
+	c->n++;
+	return M2M_OK;
+}
+
+static void test_provision_second(void **state)
+{
+	harness *h = h_new();
+	m2m_farm_init_cfg c;
+	m2m_eckey *eum = NULL, *ci = NULL;
+	m2m_farm_db *db = NULL;
+	m2m_farm_pkgs pkgs, loaded;
+	m2m_buf boot, bad;
+	check_ctx cc;
+	char why[256];
+	uint64_t n = 0;
+
+	(void)state;
+	m2m_buf_init(&boot);
+	m2m_buf_init(&bad);
+	h_hex("A0 03 800101", &bad);
+	assert_int_equal(m2m_saip_read_file(TS48, &boot), M2M_OK);
+	assert_int_equal(m2m_ec_generate(M2M_CURVE_P256, &eum), M2M_OK);
+	assert_int_equal(m2m_ec_generate(M2M_CURVE_P256, &ci), M2M_OK);
+	assert_int_equal(m2m_farm_pkgs_init(&pkgs), M2M_OK);
+	assert_int_equal(m2m_farm_pkgs_init(&loaded), M2M_OK);
+	snprintf(h->db, sizeof h->db, "/tmp/farm_second_%d.sqlite", (int)getpid());
+	h_remove_db(h);
+	assert_int_equal(m2m_farm_db_open(h->db, true, true, &db), M2M_OK);
+	/* Refusals first: no second ICCID base, a bad one, a package that is none. */
+	h_init_cfg(&c, eum, ci, &boot, 4);
+	c.second = boot.data;
+	c.second_len = boot.len;
+	assert_int_equal(m2m_farm_provision(db, &pkgs, &c, why, sizeof why), M2M_ERR_ARG);
+	assert_non_null(strstr(why, "second ICCID base"));
+	c.second_iccid_base = "89882991";
+	assert_int_equal(m2m_farm_provision(db, &pkgs, &c, why, sizeof why), M2M_ERR_ARG);
+	c.second_iccid_base = H_ICCID2;
+	c.second = bad.data;
+	c.second_len = bad.len;
+	assert_int_not_equal(m2m_farm_provision(db, &pkgs, &c, why, sizeof why), M2M_OK);
+	assert_non_null(strstr(why, "second package"));
+	assert_int_equal(m2m_farm_db_count(db, &n), M2M_OK);
+	assert_int_equal(n, 0);
+	/* Four devices with both profiles, batches of 3 over 2 threads. */
+	c.second = boot.data;
+	c.second_len = boot.len;
+	assert_int_equal(m2m_farm_provision(db, &pkgs, &c, why, sizeof why), M2M_OK);
+	m2m_farm_db_close(db);
+	assert_int_equal(m2m_farm_db_open(h->db, false, false, &db), M2M_OK);
+	assert_int_equal(m2m_farm_db_pkgs_load(db, &loaded), M2M_OK);
+	assert_int_equal(loaded.count, 1);
+	memset(&cc, 0, sizeof cc);
+	cc.pkgs = &loaded;
+	cc.eum = eum;
+	assert_int_equal(m2m_farm_db_each(db, false, check_second, &cc), M2M_OK);
+	assert_int_equal(cc.n, 4);
+	m2m_farm_db_close(db);
+	m2m_farm_pkgs_free(&pkgs);
+	m2m_farm_pkgs_free(&loaded);
+	m2m_ec_free(eum);
+	m2m_ec_free(ci);
+	m2m_buf_free(&boot);
+	m2m_buf_free(&bad);
+	h_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_pkgs_expand_negative),
 		cmocka_unit_test(test_provision),
 		cmocka_unit_test(test_provision_bad_package),
+		cmocka_unit_test(test_provision_second),
 		cmocka_unit_test(test_info_json),
 		cmocka_unit_test(test_http_conversion),
 	};
