@@ -26,6 +26,7 @@ struct m2m_smpp_smsc_session {
 	m2m_smpp_conn *conn;
 	bool bound;
 	char system_id[16];
+	char bind_id[16];            /* "#N": this bind, when an account binds more than once */
 };
 
 struct m2m_smpp_smsc {
@@ -38,6 +39,7 @@ struct m2m_smpp_smsc {
 	void *arg;
 	m2m_smpp_smsc_session *sessions;
 	uint32_t next_msg_id;
+	unsigned binds;              /* numbers the binds for bind_id */
 	bool freeing;
 };
 
@@ -73,7 +75,8 @@ static void smsc_on_bind(m2m_smpp_smsc_session *s, const m2m_smpp_pdu *req)
 	}
 	s->bound = true;
 	memcpy(s->system_id, req->system_id, sizeof s->system_id);
-	m2m_info(LOG, "ESME '%s' bound (transceiver)", s->system_id);
+	snprintf(s->bind_id, sizeof s->bind_id, "#%u", ++smsc->binds);
+	m2m_info(LOG, "ESME '%s' bound (transceiver) as %s", s->system_id, s->bind_id);
 	m2m_smpp_conn_keepalive(s->conn);
 	if (smsc->cbs.on_bind)
 		smsc->cbs.on_bind(s, s->system_id, smsc->arg);
@@ -375,14 +378,15 @@ size_t m2m_smpp_smsc_bound_count(const m2m_smpp_smsc *smsc)
 m2m_smpp_smsc_session *m2m_smpp_smsc_find(const m2m_smpp_smsc *smsc, const char *system_id)
 {
 	for (m2m_smpp_smsc_session *s = smsc ? smsc->sessions : NULL; s; s = s->next)
-		if (s->bound && system_id && strcmp(s->system_id, system_id) == 0)
+		if (s->bound && system_id && (strcmp(s->system_id, system_id) == 0 ||
+					      strcmp(s->bind_id, system_id) == 0))
 			return s;
 	return NULL;
 }
 
 const char *m2m_smpp_smsc_session_id(const m2m_smpp_smsc_session *s)
 {
-	return s ? s->system_id : "";
+	return s ? s->bind_id : "";
 }
 
 m2m_smpp_conn *m2m_smpp_smsc_session_conn(const m2m_smpp_smsc_session *s)

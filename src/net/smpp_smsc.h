@@ -50,7 +50,8 @@ m2m_smpp_smsc *m2m_smpp_smsc_new(struct event_base *base, const m2m_smpp_smsc_cf
 void m2m_smpp_smsc_free(m2m_smpp_smsc *smsc);
 uint16_t m2m_smpp_smsc_port(const m2m_smpp_smsc *smsc);
 size_t m2m_smpp_smsc_bound_count(const m2m_smpp_smsc *smsc);
-/* The first bound session of system_id, or NULL. */
+/* The bound session whose id (m2m_smpp_smsc_session_id) is id, else the first bound session
+ * of account id, or NULL. */
 m2m_smpp_smsc_session *m2m_smpp_smsc_find(const m2m_smpp_smsc *smsc, const char *system_id);
 
 /* Answers a deferred submit_sm. */
@@ -64,6 +65,8 @@ m2m_err m2m_smpp_smsc_receipt(m2m_smpp_smsc_session *s, const m2m_smpp_pdu *sm,
 			      const char *message_id, const char *stat, unsigned err,
 			      uint32_t *seq);
 
+/* "#N", unique per bind of this SMSC: answers go back to the bind a command came from even
+ * when several ESMEs (SM-SR processes) share one account. */
 const char *m2m_smpp_smsc_session_id(const m2m_smpp_smsc_session *s);
 m2m_smpp_conn *m2m_smpp_smsc_session_conn(const m2m_smpp_smsc_session *s);
 
