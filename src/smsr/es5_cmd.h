@@ -12,7 +12,7 @@
  *   Key establishment (SM-SR change)   INSTALL [for personalization] ISD-R, STORE DATA
  *                                      3A01 (chained), then STORE DATA 3A02
  *   Delete keys (FinaliseISDRhandover) 80 E4 00 00 (F2 03 KVN first last)+ 00
- *   SCP81 PSK key set                  80 D8 PUT KEY (not served by our eUICC, see the doc)
+ *   SCP81 PSK key set                  80 D8 PUT KEY
  */
 #ifndef M2M_SMSR_ES5_CMD_H
 #define M2M_SMSR_ES5_CMD_H
