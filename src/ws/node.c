@@ -463,6 +463,9 @@ void m2m_ws_format_time(time_t t, char *out, size_t cap)
 	struct tm tm;
 	if (!out || !cap)
 		return;
-	if (!gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* xs:dateTime needs at least four year digits (strftime's %Y gives "382" for 382). */
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999 ||
+	    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) >= (int)cap)
 		out[0] = '\0';
 }
