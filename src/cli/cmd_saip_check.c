@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/saip_cmds.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 #include "saip/saip.h"
 
 #define WHAT "saip check"
@@ -41,12 +42,16 @@ static void print_ok(const char *path, const m2m_saip_pkg *pkg)
 }
 
 /* Exit code for one file. */
+/* The tree lives in this function only: its nodes come from an arena (saip/asn1_alloc). */
 static int check_bytes(const char *path, const m2m_buf *in)
 {
 	int rc = M2M_EXIT_FAILED;
 	m2m_saip_pkg pkg;
 	m2m_saip_error err;
+	m2m_asn1_arena a;
 	m2m_buf out;
+	m2m_asn1_arena_init(&a);
+	m2m_asn1_arena_begin(&a);
 	m2m_saip_pkg_init(&pkg);
 	m2m_buf_init(&out);
 	m2m_err e = m2m_saip_decode(in->data, in->len, &pkg, &err);
@@ -70,6 +75,8 @@ static int check_bytes(const char *path, const m2m_buf *in)
 	rc = M2M_EXIT_OK;
 out:
 	m2m_saip_pkg_free(&pkg);
+	m2m_asn1_arena_end(&a);
+	m2m_asn1_arena_release(&a);
 	m2m_buf_free(&out);
 	return rc;
 }

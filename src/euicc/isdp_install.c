@@ -6,6 +6,7 @@
 
 #include "EUICCResponse.h"
 #include "euicc/isdp_int.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 #include "saip/validate_int.h"
 
 static int append_cb(const void *p, size_t n, void *ctx)
@@ -139,20 +140,35 @@ static euicc_el_result element(m2m_euicc *e, euicc_dl *d, const m2m_saip_element
 	return EL_MORE;
 }
 
-euicc_el_result euicc_dl_elements(m2m_euicc *e, euicc_dl *d, m2m_buf *report)
+/* One element's whole life, decoded tree and EUICCResponse included, is inside an arena
+ * scope (asn1_alloc.h): its nodes are carved from the arena and wiped together at the end,
+ * instead of thousands of malloc/free. Nothing of the tree outlives it (the file system
+ * copies contents). M2M_END: no whole element buffered yet. */
+static m2m_err next_element(m2m_euicc *e, euicc_dl *d, m2m_asn1_arena *arena, m2m_buf *report,
+			    euicc_el_result *r)
 {
-	euicc_el_result r = EL_MORE;
 	m2m_saip_element el;
 	m2m_saip_error serr;
 	m2m_err err;
 
-	while (r == EL_MORE) {
-		memset(&el, 0, sizeof el);
-		err = m2m_saip_stream_next(&d->st, &el, &serr);
-		if (err == M2M_END)
-			break;
-		r = err == M2M_OK && el.pe != NULL ? element(e, d, &el, report) : EL_BROKEN;
-		m2m_saip_pe_free(el.pe);
-	}
+	m2m_asn1_arena_begin(arena);
+	memset(&el, 0, sizeof el);
+	err = m2m_saip_stream_next(&d->st, &el, &serr);
+	if (err != M2M_END)
+		*r = err == M2M_OK && el.pe != NULL ? element(e, d, &el, report) : EL_BROKEN;
+	m2m_saip_pe_free(el.pe);
+	m2m_asn1_arena_end(arena);
+	return err;
+}
+
+euicc_el_result euicc_dl_elements(m2m_euicc *e, euicc_dl *d, m2m_buf *report)
+{
+	euicc_el_result r = EL_MORE;
+	m2m_asn1_arena arena;
+
+	m2m_asn1_arena_init(&arena);
+	while (r == EL_MORE && next_element(e, d, &arena, report, &r) != M2M_END)
+		;
+	m2m_asn1_arena_release(&arena);
 	return r;
 }

@@ -6,6 +6,7 @@
 
 #include "euicc/isdp_int.h"
 #include "euicc/uicc.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 
 /* A UICC ATR (TS 102 221 / ISO 7816-3): direct convention; TA1 96 (Fi 512, Di 32); T=0,
  * then T=15 with TA C7 (classes A, B, C; clock stop allowed); 15 historical bytes as a
@@ -31,12 +32,17 @@ void euicc_uicc_drop(euicc_uicc *u)
 	u->idx = -1;
 }
 
+/* The decoded tree lives only inside these two functions: its nodes come from an arena
+ * (saip/asn1_alloc), the file system's copies from the heap. */
 static m2m_err build(const m2m_euicc_pkg *k, euicc_uicc *u)
 {
 	m2m_saip_pkg pkg;
 	m2m_saip_error serr;
+	m2m_asn1_arena a;
 	m2m_err err;
 
+	m2m_asn1_arena_init(&a);
+	m2m_asn1_arena_begin(&a);
 	m2m_saip_pkg_init(&pkg);
 	m2m_saip_fs_init(&u->fs);
 	err = m2m_saip_decode(k->data, k->len, &pkg, &serr);
@@ -49,6 +55,8 @@ static m2m_err build(const m2m_euicc_pkg *k, euicc_uicc *u)
 		euicc_mno_extract(&pkg, &u->mno);
 	}
 	m2m_saip_pkg_free(&pkg);
+	m2m_asn1_arena_end(&a);
+	m2m_asn1_arena_release(&a);
 	return err;
 }
 
@@ -119,8 +127,11 @@ static m2m_err check_package(const uint8_t *der, size_t n, uint8_t iccid[10], ui
 	m2m_saip_pkg pkg;
 	m2m_saip_fs fs;
 	m2m_saip_error serr;
+	m2m_asn1_arena a;
 	m2m_err err;
 
+	m2m_asn1_arena_init(&a);
+	m2m_asn1_arena_begin(&a);
 	m2m_saip_pkg_init(&pkg);
 	m2m_saip_fs_init(&fs);
 	err = m2m_saip_decode(der, n, &pkg, &serr);
@@ -130,6 +141,8 @@ static m2m_err check_package(const uint8_t *der, size_t n, uint8_t iccid[10], ui
 		err = m2m_saip_fs_build(&pkg, &fs, &serr);
 	m2m_saip_fs_free(&fs);
 	m2m_saip_pkg_free(&pkg);
+	m2m_asn1_arena_end(&a);
+	m2m_asn1_arena_release(&a);
 	return err == M2M_OK || err == M2M_ERR_NOMEM ? err : M2M_ERR_FORMAT;
 }
 

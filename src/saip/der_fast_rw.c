@@ -54,7 +54,12 @@ m2m_err m2m_saip_rw_put(m2m_saip_rw *w, const void *p, size_t n)
 	m2m_err rc = w->pos < n ? grow(w, n) : M2M_OK;
 	if (rc == M2M_OK && n > 0) {
 		w->pos -= n;
-		memcpy(w->base + w->pos, p, n);
+		/* Most contents are a few bytes (integers, flags, FIDs): no memcpy call. */
+		if (n <= 8)
+			for (size_t i = 0; i < n; i++)
+				w->base[w->pos + i] = ((const uint8_t *)p)[i];
+		else
+			memcpy(w->base + w->pos, p, n);
 	}
 	return rc;
 }
@@ -67,17 +72,23 @@ m2m_err m2m_saip_rw_byte(m2m_saip_rw *w, uint8_t b)
 	return rc;
 }
 
-/* One tag and length, as der_write_TL: minimal length form, high tag numbers base 128. */
+/* One tag and length, as der_write_TL: minimal length form, high tag numbers base 128.
+ * Written straight into the buffer (a header is at most TL_MAX bytes): tags are the
+ * encoder's most frequent write, too short for a memcpy call to pay. */
+#define TL_MAX 24
 static m2m_err put_tl(m2m_saip_rw *w, ber_tlv_tag_t tag, size_t len, int constructed)
 {
-	uint8_t b[24];
-	size_t n = sizeof b;
+	m2m_err rc = w->pos < TL_MAX ? grow(w, TL_MAX) : M2M_OK;
+	if (rc != M2M_OK)
+		return rc;
+	uint8_t *b = w->base;
+	size_t n = w->pos, end = n;
 	do {
 		b[--n] = (uint8_t)len;
 		len >>= 8;
 	} while (len > 0);
-	if (n < sizeof b - 1 || b[n] > 127) {
-		b[n - 1] = (uint8_t)(0x80 | (sizeof b - n));
+	if (n < end - 1 || b[n] > 127) {
+		b[n - 1] = (uint8_t)(0x80 | (end - n));
 		n--;
 	}
 	ber_tlv_tag_t v = BER_TAG_VALUE(tag);
@@ -90,7 +101,8 @@ static m2m_err put_tl(m2m_saip_rw *w, ber_tlv_tag_t tag, size_t len, int constru
 			b[--n] = (uint8_t)(0x80 | (v & 0x7F));
 		b[--n] = (uint8_t)(first | 0x1F);
 	}
-	return m2m_saip_rw_put(w, b + n, sizeof b - n);
+	w->pos = n;
+	return M2M_OK;
 }
 
 /* The i-th tag of der_write_tags' list: the outer tag replaces (IMPLICIT) or precedes

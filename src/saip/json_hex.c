@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 #include "saip/json_int.h"
 
 json_t *m2m_saip_json_hex(const uint8_t *p, size_t n)
@@ -17,10 +18,11 @@ json_t *m2m_saip_json_hex(const uint8_t *p, size_t n)
 	return v;
 }
 
-/* Replaces the contents of os (buf kept NUL-terminated, as asn1c does). */
+/* Replaces the contents of os (buf kept NUL-terminated, as asn1c does). The old buffer is
+ * the tree's: released as FREEMEM does (asn1_alloc.h). */
 static m2m_err set_bytes(OCTET_STRING_t *os, uint8_t *p, size_t n)
 {
-	free(os->buf);
+	m2m_asn1_free(os->buf);
 	os->buf = p;
 	os->size = (int)n;
 	p[n] = 0;

@@ -10,6 +10,7 @@
 #include "INTEGER.h"
 #include "NativeEnumerated.h"
 #include "OBJECT_IDENTIFIER.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 #include "saip/json_int.h"
 
 #define OID_ARCS_MAX 128 /* more arcs than any OID in use; longer ones are refused */
@@ -59,7 +60,7 @@ static m2m_err enc_oid(m2m_saip_json_ctx *c, const OBJECT_IDENTIFIER_t *oid, jso
 		len += (size_t)snprintf(s + len, sizeof s - len, i ? ".%lu" : "%lu", arcs[i]);
 	*out = json_stringn(s, len);
 out:
-	free(again.buf);
+	m2m_asn1_free(again.buf); /* from OBJECT_IDENTIFIER_set_arcs: the runtime's MALLOC */
 	return rc;
 }
 

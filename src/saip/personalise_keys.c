@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "KeyObject.h"
+#include "saip/asn1_alloc/asn1_alloc.h"
 #include "saip/personalise_int.h"
 
 #define KEY_TYPE_DES 0x80
@@ -76,7 +77,7 @@ static void service_put(NULL_t **flag, bool on)
 	if (on && *flag == NULL)
 		*flag = calloc(1, sizeof(**flag));
 	else if (!on && *flag != NULL) {
-		free(*flag);
+		m2m_asn1_free(*flag); /* the tree's: decoded in an arena scope perhaps */
 		*flag = NULL;
 	}
 }

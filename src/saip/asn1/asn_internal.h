@@ -23,10 +23,11 @@ extern "C" {
 #define	ASN1C_ENVIRONMENT_VERSION	923	/* Compile-time version */
 int get_asn1c_environment_version(void);	/* Run-time version */
 
-#define	CALLOC(nmemb, size)	calloc(nmemb, size)
-#define	MALLOC(size)		malloc(size)
-#define	REALLOC(oldptr, size)	realloc(oldptr, size)
-#define	FREEMEM(ptr)		free(ptr)
+#include <asn1_alloc.h>	/* m2mrsp: tree arena (scripts/gen-asn1.sh) */
+#define	CALLOC(nmemb, size)	m2m_asn1_calloc(nmemb, size)
+#define	MALLOC(size)		m2m_asn1_malloc(size)
+#define	REALLOC(oldptr, size)	m2m_asn1_realloc(oldptr, size)
+#define	FREEMEM(ptr)		m2m_asn1_free(ptr)
 
 #define	asn_debug_indent	0
 #define ASN_DEBUG_INDENT_ADD(i) do{}while(0)
