@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -15,6 +16,9 @@
 #include "net/tls.h"
 
 #define LOG "fleet"
+/* How long the stop waits for the replies to answers already handled, and how often it looks. */
+#define DRAIN_MAX_S 2
+#define DRAIN_TICK_US 2000
 
 struct m2m_fleet_callback {
 	struct event_base *base;
@@ -22,6 +26,7 @@ struct m2m_fleet_callback {
 	m2m_ws_server *ws;
 	pthread_t thread;
 	bool running;
+	struct timeval drain_end; /* loop thread */
 	m2m_fleet_answer_fn answer;
 	void *arg;
 	char url[1024];
@@ -108,14 +113,38 @@ const char *m2m_fleet_callback_url(const m2m_fleet_callback *cb)
 	return cb->url;
 }
 
+/* On the loop thread: ends the loop once every answer handled has had its reply written
+ * or lost with its connection (DRAIN_MAX_S at most: a peer may be slow to read). */
+static void drain(evutil_socket_t fd, short what, void *arg)
+{
+	m2m_fleet_callback *cb = arg;
+	struct timeval now, tick = {0, DRAIN_TICK_US};
+	(void)fd;
+	(void)what;
+	gettimeofday(&now, NULL);
+	if (cb->drain_end.tv_sec == 0) {
+		cb->drain_end = now;
+		cb->drain_end.tv_sec += DRAIN_MAX_S;
+	}
+	if (m2m_http_server_unsent(cb->http) == 0 || !timercmp(&now, &cb->drain_end, <) ||
+	    event_base_once(cb->base, -1, EV_TIMEOUT, drain, cb, &tick) != 0)
+		event_base_loopbreak(cb->base);
+}
+
 void m2m_fleet_callback_stop(m2m_fleet_callback *cb)
 {
 	if (cb == NULL)
 		return;
+	/* The answer that completes the run reaches the engine inside the handler, before its
+	 * HTTP reply is written: the main thread then comes here while that reply is still in
+	 * the loop's output buffer. Ending the loop at once (loopexit) and freeing the server
+	 * dropped it, and the SM-SR saw its answer as not delivered (its client's retry on a
+	 * fresh connection then found no listener: "couldn't connect"). So the loop runs on
+	 * until the replies are written. An event, not a break: a break asked for before the
+	 * loop thread has entered event_base_loop would be forgotten. */
 	if (cb->running) {
-		/* loopexit, not loopbreak: a break asked for before the loop thread has entered
-		 * event_base_loop would be forgotten, the exit event is not. */
-		event_base_loopexit(cb->base, NULL);
+		if (event_base_once(cb->base, -1, EV_TIMEOUT, drain, cb, NULL) != 0)
+			event_base_loopexit(cb->base, NULL);
 		pthread_join(cb->thread, NULL);
 	}
 	m2m_http_server_free(cb->http);

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct m2m_http_server {
 	int timeout_s;
 	m2m_http_handler handler;
 	void *arg;
+	size_t unsent; /* replies handed to evhttp, not yet written out (loop thread) */
 };
 
 struct m2m_http_response {
@@ -40,6 +42,7 @@ struct m2m_http_response {
 	struct evhttp_request *er;
 	m2m_http_deferred *deferred; /* set by m2m_http_response_defer */
 	int timeout_s;
+	m2m_http_server *server;
 };
 
 struct m2m_http_deferred {
@@ -145,8 +148,53 @@ static void request_peer(struct evhttp_request *er, m2m_http_request *req)
 		m2m_warn(LOG, "could not read the TLS peer identity");
 }
 
+/* Replies go out at once: without TCP_NODELAY a small reply waits for the client's delayed
+ * ACK of the request's last segment, 40 ms on Linux (measured in docs/bench-smsr.md). Set
+ * per request: evhttp gives no hook when a connection is accepted, and the call is cheap. */
+static void no_delay(struct evhttp_request *er)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(er);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* The connection went before the reply was written out (m2m_http_server_unsent). */
+static void on_lost(struct evhttp_connection *con, void *arg)
+{
+	m2m_http_server *s = arg;
+	(void)con;
+	s->unsent--;
+}
+
+/* evhttp has written the whole reply. */
+static void on_sent(struct evhttp_request *er, void *arg)
+{
+	m2m_http_server *s = arg;
+	struct evhttp_connection *con = evhttp_request_get_connection(er);
+	if (con)
+		evhttp_connection_set_closecb(con, NULL, NULL);
+	s->unsent--;
+}
+
+/* Counts the reply until it is written or its connection is gone; one reply at a time per
+ * connection, so the connection's close callback is free for this. */
+static void count_unsent(struct evhttp_request *er, m2m_http_server *s)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(er);
+	if (!con || !s)
+		return; /* evhttp drops a reply without a connection */
+	s->unsent++;
+	evhttp_request_set_on_complete_cb(er, on_sent, s);
+	evhttp_connection_set_closecb(con, on_lost, s);
+}
+
 static void send_response(struct evhttp_request *er, m2m_http_response *resp)
 {
+	count_unsent(er, resp->server);
 	const char *reason = resp->reason[0] ? resp->reason : NULL;
 	if (!resp->chunked) {
 		evhttp_send_reply(er, resp->code, reason, resp->body);
@@ -163,7 +211,7 @@ static void on_request(struct evhttp_request *er, void *arg)
 {
 	m2m_http_server *s = arg;
 	m2m_http_request req = {0};
-	m2m_http_response resp = {.code = 200, .er = er};
+	m2m_http_response resp = {.code = 200, .er = er, .server = s};
 	struct evbuffer *in = evhttp_request_get_input_buffer(er);
 	static const uint8_t empty[1];
 
@@ -184,6 +232,7 @@ static void on_request(struct evhttp_request *er, void *arg)
 		goto out;
 	}
 	request_peer(er, &req);
+	no_delay(er);
 	s->handler(s->arg, &req, &resp);
 	if (!resp.deferred)
 		send_response(er, &resp);
@@ -225,6 +274,7 @@ m2m_http_deferred *m2m_http_response_defer(m2m_http_response *resp)
 	d->resp.code = 200;
 	d->er = resp->er;
 	d->timeout_s = resp->timeout_s;
+	d->resp.server = resp->server;
 	evhttp_connection_set_closecb(con, on_deferred_close, d);
 	/* The hold is bounded by its owner, not by the idle time-out. */
 	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(con), NULL, NULL);
@@ -374,6 +424,11 @@ out:
 uint16_t m2m_http_server_port(const m2m_http_server *s)
 {
 	return s ? s->port : 0;
+}
+
+size_t m2m_http_server_unsent(const m2m_http_server *s)
+{
+	return s ? s->unsent : 0;
 }
 
 void m2m_http_server_free(m2m_http_server *s)

@@ -83,6 +83,11 @@ m2m_err m2m_http_server_new(struct event_base *base, const m2m_http_server_opts 
 			    m2m_http_server **out);
 /* The port actually bound (useful with port 0). */
 uint16_t m2m_http_server_port(const m2m_http_server *s);
+/* Replies handed to evhttp (by the handler or m2m_http_deferred_finish) and neither written
+ * out completely nor dropped with their connection: before freeing the server, run the loop
+ * until this is 0 so that requests already handled get their replies (bound the wait: a peer
+ * may read slowly). Loop thread only. */
+size_t m2m_http_server_unsent(const m2m_http_server *s);
 /* Closes the listener and every connection. Call on the loop thread or with the loop stopped. */
 void m2m_http_server_free(m2m_http_server *s);
 
