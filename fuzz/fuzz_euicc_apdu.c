@@ -13,10 +13,7 @@
 #include <string.h>
 
 #include "euicc/euicc.h"
-
-static const uint8_t SK[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-			       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
-static const uint8_t CERT[] = {0x7F, 0x21, 0x03, 0x93, 0x01, 0x02};
+#include "fuzz_ts48_card.h"
 
 static void roundtrip(const m2m_euicc *e)
 {
@@ -34,46 +31,10 @@ static void roundtrip(const m2m_euicc *e)
 	m2m_buf_free(&b);
 }
 
+/* A smaller card than the TS.48 targets': a few creations exhaust its memory. */
 static m2m_euicc *fresh(void)
 {
-	m2m_euicc_config cfg;
-	m2m_euicc_keyset ks;
-	m2m_euicc_profile_cfg boot;
-	m2m_eckey *ci = NULL;
-	uint8_t pt[M2M_EC_POINT_SIZE];
-	m2m_euicc *e = NULL;
-
-	memset(&cfg, 0, sizeof cfg);
-	memset(&ks, 0, sizeof ks);
-	memset(&boot, 0, sizeof boot);
-	if (m2m_ec_from_private(M2M_CURVE_P256, SK + 1, 31, &ci) != M2M_OK ||
-	    m2m_ec_public_point(ci, pt) != M2M_OK)
-		abort();
-	m2m_ec_free(ci);
-	cfg.eid[0] = 0x89;
-	cfg.sk_ecasd = SK;
-	cfg.sk_ecasd_len = sizeof SK;
-	cfg.cert_ecasd = CERT;
-	cfg.cert_ecasd_len = sizeof CERT;
-	cfg.pk_ci = pt;
-	cfg.pk_ci_len = sizeof pt;
-	ks.kvn = 0x01;
-	ks.nkeys = 1;
-	ks.key[0].id = 1;
-	ks.key[0].len = 16;
-	cfg.keysets = &ks;
-	cfg.nkeysets = 1;
-	boot.tar[2] = 0x11;
-	boot.mem = 1000;
-	boot.enabled = boot.fallback = true;
-	cfg.profiles = &boot;
-	cfg.nprofiles = 1;
-	cfg.mem_total = 50000;
-	cfg.mem_volatile = 3000;
-	cfg.isdp_default_mem = 8000;
-	if (m2m_euicc_create(&cfg, &e) != M2M_OK)
-		abort();
-	return e;
+	return fresh_card(50000, 8000);
 }
 
 /* FF op tar [pol1]: device-side hooks. */

@@ -3,6 +3,8 @@
  * bootstrap profile in ISD-P 11 and the TS.48 package (shared/vectors/saip) installed into
  * ISD-P 13 and enabled. prepare() builds it once and keeps its saved state in `saved`;
  * switch_profile() toggles the enabled profile between the two.
+ * fresh_card() is the bare card (bootstrap profile only) with given memory figures; the
+ * eUICC APDU target (fuzz_euicc_apdu.c) starts from it with less memory.
  */
 #ifndef M2M_FUZZ_TS48_CARD_H
 #define M2M_FUZZ_TS48_CARD_H
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "euicc/euicc.h"
+#include "euicc/uicc.h"
 #include "saip/saip.h"
 
 static const uint8_t SK[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
@@ -20,7 +23,13 @@ static const uint8_t SK[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 static const uint8_t CERT[] = {0x7F, 0x21, 0x03, 0x93, 0x01, 0x02};
 static m2m_buf saved;
 
-static m2m_euicc *fresh(void)
+/* Room for the TS.48 package (about 20 kB) in an ISD-P of the default size. */
+#define TS48_CARD_MEM_TOTAL 100000
+#define TS48_CARD_ISDP_MEM 30000
+
+/* The card with the bootstrap profile in ISD-P 11 only; mem_total and isdp_default_mem as
+ * m2m_euicc_config says. */
+static inline m2m_euicc *fresh_card(uint32_t mem_total, uint32_t isdp_default_mem)
 {
 	m2m_euicc_config cfg;
 	m2m_euicc_keyset ks;
@@ -54,16 +63,16 @@ static m2m_euicc *fresh(void)
 	boot.enabled = boot.fallback = true;
 	cfg.profiles = &boot;
 	cfg.nprofiles = 1;
-	cfg.mem_total = 100000;
+	cfg.mem_total = mem_total;
 	cfg.mem_volatile = 3000;
-	cfg.isdp_default_mem = 30000;
+	cfg.isdp_default_mem = isdp_default_mem;
 	if (m2m_euicc_create(&cfg, &e) != M2M_OK)
 		abort();
 	return e;
 }
 
 /* The package next to the sources: <repo>/../shared/vectors/saip/ (via __FILE__). */
-static void read_package(m2m_buf *pkg)
+static inline void read_package(m2m_buf *pkg)
 {
 	char path[4096];
 	const char *slash = strrchr(__FILE__, '/');
@@ -76,11 +85,11 @@ static void read_package(m2m_buf *pkg)
 		abort();
 }
 
-static void prepare(void)
+static inline void prepare(void)
 {
 	static const uint8_t tar[3] = {0, 0, 0x13};
 	uint8_t aid[16];
-	m2m_euicc *e = fresh();
+	m2m_euicc *e = fresh_card(TS48_CARD_MEM_TOTAL, TS48_CARD_ISDP_MEM);
 	m2m_buf pkg;
 
 	read_package(&pkg);
@@ -97,7 +106,7 @@ static void prepare(void)
 	m2m_euicc_free(e);
 }
 
-static void switch_profile(m2m_euicc *e)
+static inline void switch_profile(m2m_euicc *e)
 {
 	static const uint8_t boot[3] = {0, 0, 0x11}, ts48[3] = {0, 0, 0x13};
 	uint8_t aid[16];

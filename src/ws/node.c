@@ -254,18 +254,29 @@ m2m_err m2m_ws_get_text(const m2m_ws_node *n, const char *path, const char **out
 	return M2M_OK;
 }
 
-/* The trimmed text of path under n; M2M_END when absent. */
-static m2m_err value_of(const m2m_ws_node *n, const char *path, const xmlNode **e, char **text)
+/* Turns the trimmed text of element e (e for its schema type) into *out; out is left alone
+ * on failure. */
+typedef m2m_err (*value_parser)(const xmlNode *e, const char *text, void *out);
+
+/* The typed getters: path under n found, its text trimmed and parsed into out; M2M_END when
+ * absent. */
+static m2m_err get_value(const m2m_ws_node *n, const char *path, void *out, value_parser parse)
 {
-	if (!n || !path)
-		return M2M_ERR_ARG;
-	*e = find(n, path, 0, NULL);
-	if (!*e)
-		return M2M_END;
-	*text = m2m_ws_text_trimmed(*e);
-	if (!*text)
-		return m2m_ws_node_text(*e) ? M2M_ERR_NOMEM : M2M_ERR_FORMAT;
-	return M2M_OK;
+	const xmlNode *e;
+	char *t = NULL;
+	m2m_err err = M2M_ERR_ARG;
+	if (!n || !path || !out)
+		goto out;
+	err = M2M_END;
+	if (!(e = find(n, path, 0, NULL)))
+		goto out;
+	if (!(t = m2m_ws_text_trimmed(e)))
+		err = m2m_ws_node_text(e) ? M2M_ERR_NOMEM : M2M_ERR_FORMAT;
+	else
+		err = parse(e, t, out);
+out:
+	free(t);
+	return err;
 }
 
 m2m_err m2m_ws_base64_decode(const char *s, m2m_buf *out)
@@ -304,52 +315,48 @@ m2m_err m2m_ws_base64_encode(const uint8_t *p, size_t n, char **out)
 	return M2M_OK;
 }
 
-m2m_err m2m_ws_get_bytes(const m2m_ws_node *n, const char *path, m2m_buf *out)
+/* hexBinary or base64Binary by the element's type, appended to the m2m_buf out. */
+static m2m_err parse_bytes(const xmlNode *e, const char *t, void *out)
 {
-	const xmlNode *e = NULL;
-	char *t = NULL;
-	if (!out)
-		return M2M_ERR_ARG;
-	m2m_err err = value_of(n, path, &e, &t);
-	if (err != M2M_OK)
-		goto out;
-	size_t before = out->len;
+	m2m_buf *b = out;
+	size_t before = b->len;
+	m2m_err err;
 	switch (m2m_ws_value_kind(m2m_ws_node_type(e))) {
 	case M2M_WS_XSD_HEX:
-		err = m2m_hex_decode_buf(t, out) == M2M_OK ? M2M_OK : M2M_ERR_FORMAT;
+		err = m2m_hex_decode_buf(t, b) == M2M_OK ? M2M_OK : M2M_ERR_FORMAT;
 		break;
 	case M2M_WS_XSD_BASE64:
-		err = m2m_ws_base64_decode(t, out);
+		err = m2m_ws_base64_decode(t, b);
 		break;
 	default:
 		err = M2M_ERR_FORMAT;
 		break;
 	}
 	if (err != M2M_OK)
-		out->len = before;
-out:
-	free(t);
+		b->len = before;
 	return err;
+}
+
+m2m_err m2m_ws_get_bytes(const m2m_ws_node *n, const char *path, m2m_buf *out)
+{
+	return get_value(n, path, out, parse_bytes);
+}
+
+static m2m_err parse_bool(const xmlNode *e, const char *t, void *out)
+{
+	(void)e;
+	if (strcmp(t, "true") == 0 || strcmp(t, "1") == 0)
+		*(bool *)out = true;
+	else if (strcmp(t, "false") == 0 || strcmp(t, "0") == 0)
+		*(bool *)out = false;
+	else
+		return M2M_ERR_FORMAT;
+	return M2M_OK;
 }
 
 m2m_err m2m_ws_get_bool(const m2m_ws_node *n, const char *path, bool *out)
 {
-	const xmlNode *e = NULL;
-	char *t = NULL;
-	if (!out)
-		return M2M_ERR_ARG;
-	m2m_err err = value_of(n, path, &e, &t);
-	if (err != M2M_OK)
-		goto out;
-	if (strcmp(t, "true") == 0 || strcmp(t, "1") == 0)
-		*out = true;
-	else if (strcmp(t, "false") == 0 || strcmp(t, "0") == 0)
-		*out = false;
-	else
-		err = M2M_ERR_FORMAT;
-out:
-	free(t);
-	return err;
+	return get_value(n, path, out, parse_bool);
 }
 
 /* xs:integer lexical form: optional sign, digits only. */
@@ -380,30 +387,26 @@ static m2m_err parse_int(const char *t, bool allow_minus, int64_t *sv, uint64_t 
 	return M2M_OK;
 }
 
+static m2m_err parse_uint(const xmlNode *e, const char *t, void *out)
+{
+	(void)e;
+	return parse_int(t, false, NULL, out);
+}
+
 m2m_err m2m_ws_get_uint(const m2m_ws_node *n, const char *path, uint64_t *out)
 {
-	const xmlNode *e = NULL;
-	char *t = NULL;
-	if (!out)
-		return M2M_ERR_ARG;
-	m2m_err err = value_of(n, path, &e, &t);
-	if (err == M2M_OK)
-		err = parse_int(t, false, NULL, out);
-	free(t);
-	return err;
+	return get_value(n, path, out, parse_uint);
+}
+
+static m2m_err parse_sint(const xmlNode *e, const char *t, void *out)
+{
+	(void)e;
+	return parse_int(t, true, out, NULL);
 }
 
 m2m_err m2m_ws_get_int(const m2m_ws_node *n, const char *path, int64_t *out)
 {
-	const xmlNode *e = NULL;
-	char *t = NULL;
-	if (!out)
-		return M2M_ERR_ARG;
-	m2m_err err = value_of(n, path, &e, &t);
-	if (err == M2M_OK)
-		err = parse_int(t, true, out, NULL);
-	free(t);
-	return err;
+	return get_value(n, path, out, parse_sint);
 }
 
 /* "YYYY-MM-DDThh:mm:ss[.fff][Z|(+|-)hh:mm]"; no zone is taken as UTC. */
@@ -445,17 +448,15 @@ static m2m_err parse_datetime(const char *t, time_t *out)
 	return M2M_OK;
 }
 
+static m2m_err parse_time(const xmlNode *e, const char *t, void *out)
+{
+	(void)e;
+	return parse_datetime(t, out);
+}
+
 m2m_err m2m_ws_get_time(const m2m_ws_node *n, const char *path, time_t *out)
 {
-	const xmlNode *e = NULL;
-	char *t = NULL;
-	if (!out)
-		return M2M_ERR_ARG;
-	m2m_err err = value_of(n, path, &e, &t);
-	if (err == M2M_OK)
-		err = parse_datetime(t, out);
-	free(t);
-	return err;
+	return get_value(n, path, out, parse_time);
 }
 
 void m2m_ws_format_time(time_t t, char *out, size_t cap)

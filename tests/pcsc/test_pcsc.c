@@ -7,10 +7,8 @@
  * (removed and inserted: pcscd powers it up again, the REFRESH's UICC reset) and EF.ICCID
  * shows the new profile.
  *
- * Needs root (or passwordless sudo) for the mount namespace, and pcscd, vsmartcard-vpcd and
- * opensc (scripts/install-deps.sh); fails with a message naming what is missing, never skips.
- * The vpcd port pair is free ones picked at start (M2MRSP_VPCD_PORT forces one, e.g. 35963:
- * then two runs must not overlap). docs/pcsc.md "The end-to-end test".
+ * pcscd and opensc-tool are run by pcsc_harness.h (root or passwordless sudo, pcscd,
+ * vsmartcard-vpcd and opensc needed; never skips). docs/pcsc.md "The end-to-end test".
  *
  * Threads: the event loop (vpcd client, card front, eUICC) runs in its own thread and alone
  * touches the card; the test thread runs opensc-tool and sends commands through a pipe.
@@ -23,21 +21,8 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <netinet/in.h>
 
 #include <event2/event.h>
 
@@ -45,13 +30,9 @@
 #include "euicc/card_front.h"
 #include "euicc/es8_fixture.h"
 #include "net/vpcd.h"
+#include "pcsc/pcsc_harness.h"
 #include "saip/personalise.h"
 
-extern char **environ;
-
-#define VPCD_DRIVER "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-#define READER "Virtual PCD 00 00"
-#define WAIT_S 20
 /* EF.ICCID: the ICCID digits nibble-swapped (TS 102 221 13.2). TS.48's header ICCID is
  * 89000123456789012341 (shared/vectors/README.md); the second profile 89000123456789012358. */
 #define EF_ICCID_13 "98001032547698103214"
@@ -60,11 +41,7 @@ extern char **environ;
 #define ATR_HEX "3b9f96801fc78031e073fe211b633a204e8300900093"
 
 typedef struct {
-	char dir[64];                /* pcscd.comm, pcscd.pid, conf/vpcd, pcscd.log */
-	char sock[128];
-	char log[128];
-	uint16_t port;
-	pid_t pcscd;
+	pc_pcscd d;
 	card *c;
 	m2m_card_front front;
 	struct event_base *base;
@@ -82,7 +59,7 @@ typedef struct {
 	bool refresh_due;
 } env;
 
-static env E = {.pcscd = -1, .cmd = {-1, -1}, .mu = PTHREAD_MUTEX_INITIALIZER,
+static env E = {.d = {.pid = -1}, .cmd = {-1, -1}, .mu = PTHREAD_MUTEX_INITIALIZER,
 		.cv = PTHREAD_COND_INITIALIZER};
 
 /* ------------------------------------------------------------------ the card (loop thread) */
@@ -166,205 +143,6 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-/* ------------------------------------------------------------------ processes */
-
-/* Path of an executable found in PATH or the sbin directories, or NULL. */
-static const char *find_exe(const char *name, char *out, size_t cap)
-{
-	const char *path = getenv("PATH");
-	char dirs[4096];
-
-	snprintf(dirs, sizeof dirs, "%s:/usr/sbin:/sbin:/usr/bin:/bin", path ? path : "");
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(out, cap, "%s/%s", d, name);
-		if (access(out, X_OK) == 0)
-			return out;
-	}
-	return NULL;
-}
-
-/* Runs argv with stdout+stderr into out (NUL-terminated); returns the exit status, -1 if
- * it did not exit normally. */
-static int run(char *const argv[], char *out, size_t cap)
-{
-	posix_spawn_file_actions_t fa;
-	int p[2], st = 0;
-	size_t len = 0;
-	ssize_t k;
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	while ((k = read(p[0], out + len, cap - 1 - len)) > 0 || (k < 0 && errno == EINTR))
-		len += k > 0 ? (size_t)k : 0;
-	out[len] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* "sudo -n" when not root and sudo works without a password; fails otherwise. */
-static bool need_sudo(void)
-{
-	char exe[512], out[512];
-	char *argv[] = {"sudo", "-n", "true", NULL};
-
-	if (geteuid() == 0)
-		return false;
-	if (find_exe("sudo", exe, sizeof exe) == NULL || run(argv, out, sizeof out) != 0)
-		fail_msg("pcsc test: needs root or passwordless sudo to run a private pcscd in its "
-			 "own mount namespace");
-	return true;
-}
-
-/* Two consecutive free TCP ports (vpcd listens on PORT and PORT+1, any address). */
-static uint16_t free_port_pair(void)
-{
-	const char *forced = getenv("M2MRSP_VPCD_PORT");
-
-	if (forced != NULL && *forced != '\0')
-		return (uint16_t)atoi(forced);
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = INADDR_ANY};
-		socklen_t sl = sizeof sin;
-		int a = socket(AF_INET, SOCK_STREAM, 0), b = socket(AF_INET, SOCK_STREAM, 0);
-		uint16_t port = 0;
-
-		assert_true(a >= 0 && b >= 0);
-		if (bind(a, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-		    getsockname(a, (struct sockaddr *)&sin, &sl) == 0 &&
-		    ntohs(sin.sin_port) < 65535) {
-			sin.sin_port = htons((uint16_t)(ntohs(sin.sin_port) + 1));
-			if (bind(b, (struct sockaddr *)&sin, sizeof sin) == 0)
-				port = (uint16_t)(ntohs(sin.sin_port) - 1);
-		}
-		close(a);
-		close(b);
-		if (port != 0)
-			return port;
-	}
-	fail_msg("pcsc test: no free port pair");
-	return 0;
-}
-
-static void write_conf(void)
-{
-	char path[160];
-	FILE *fp;
-
-	snprintf(path, sizeof path, "%s/conf", E.dir);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof path, "%s/conf/vpcd", E.dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	/* As /etc/reader.conf.d/vpcd, with this test's port (DEVICENAME /dev/null:PORT). */
-	fprintf(fp, "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\n"
-		    "CHANNELID %u\n", E.port, VPCD_DRIVER, E.port);
-	fclose(fp);
-}
-
-static void dump_log(void)
-{
-	char buf[4096];
-	FILE *fp = fopen(E.log, "r");
-	size_t n;
-
-	if (fp == NULL)
-		return;
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	fprintf(stderr, "---- %s ----\n%s\n----\n", E.log, buf);
-}
-
-/* pcscd -f in a new mount namespace where E.dir is /run/pcscd: its socket is E.sock. */
-static void start_pcscd(bool sudo)
-{
-	char pcscd[512], unshare[512], conf[160], script[1024];
-	char *argv[16];
-	int i = 0, fd, st;
-	posix_spawn_file_actions_t fa;
-
-	if (find_exe("pcscd", pcscd, sizeof pcscd) == NULL || access(VPCD_DRIVER, R_OK) != 0 ||
-	    find_exe("opensc-tool", conf, sizeof conf) == NULL)
-		fail_msg("pcsc test: pcscd, vsmartcard-vpcd (%s) or opensc-tool is missing: run "
-			 "scripts/install-deps.sh", VPCD_DRIVER);
-	if (find_exe("unshare", unshare, sizeof unshare) == NULL)
-		fail_msg("pcsc test: unshare (util-linux) is missing");
-	snprintf(conf, sizeof conf, "%s/conf", E.dir);
-	snprintf(script, sizeof script,
-		 "mkdir -p /run/pcscd && mount --bind \"$0\" /run/pcscd && exec %s -f -c \"$1\"",
-		 pcscd);
-	if (sudo) {
-		argv[i++] = "sudo";
-		argv[i++] = "-n";
-	}
-	argv[i++] = unshare;
-	argv[i++] = "-m";
-	argv[i++] = "--propagation";
-	argv[i++] = "private";
-	argv[i++] = "sh";
-	argv[i++] = "-c";
-	argv[i++] = script;
-	argv[i++] = E.dir;
-	argv[i++] = conf;
-	argv[i] = NULL;
-	fd = open(E.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	assert_int_equal(posix_spawnp(&E.pcscd, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd);
-	for (int t = 0; t < WAIT_S * 20 && access(E.sock, F_OK) != 0; t++) {
-		if (waitpid(E.pcscd, &st, WNOHANG) == E.pcscd) {
-			E.pcscd = -1;
-			dump_log();
-			fail_msg("pcsc test: pcscd exited at start (a mount namespace needs root: "
-				 "CAP_SYS_ADMIN); its log is above");
-		}
-		sleep_ms(50);
-	}
-	if (access(E.sock, F_OK) != 0) {
-		dump_log();
-		fail_msg("pcsc test: pcscd did not create %s", E.sock);
-	}
-}
-
-static void stop_pcscd(void)
-{
-	int st;
-
-	if (E.pcscd <= 0)
-		return;
-	kill(E.pcscd, SIGTERM);
-	for (int t = 0; t < 100; t++) {
-		if (waitpid(E.pcscd, &st, WNOHANG) == E.pcscd) {
-			E.pcscd = -1;
-			return;
-		}
-		sleep_ms(50);
-	}
-	kill(E.pcscd, SIGKILL);
-	waitpid(E.pcscd, &st, 0);
-	E.pcscd = -1;
-}
-
 /* ------------------------------------------------------------------ the card */
 
 static void install(card *c, const char *aid_hex, const m2m_buf *pkg)
@@ -407,7 +185,7 @@ static void start_loop(void)
 	E.cmd_ev = event_new(E.base, E.cmd[0], EV_READ | EV_PERSIST, on_cmd, NULL);
 	assert_non_null(E.cmd_ev);
 	event_add(E.cmd_ev, NULL);
-	E.cl = m2m_vpcd_client_new(E.base, "127.0.0.1", E.port, &CBS, NULL);
+	E.cl = m2m_vpcd_client_new(E.base, "127.0.0.1", E.d.port, &CBS, NULL);
 	assert_non_null(E.cl);
 	assert_int_equal(pthread_create(&E.loop, NULL, loop_main, NULL), 0);
 	E.loop_started = true;
@@ -417,36 +195,12 @@ static void start_loop(void)
  * not after a failed setup) always stops what was started. */
 static void bring_up(void)
 {
-	bool sudo = need_sudo();
+	bool sudo = pc_need_sudo("pcsc test");
 
-	snprintf(E.dir, sizeof E.dir, "/tmp/m2mrsp-pcsc-XXXXXX");
-	assert_non_null(mkdtemp(E.dir));
-	assert_int_equal(chmod(E.dir, 0755), 0);
-	snprintf(E.sock, sizeof E.sock, "%s/pcscd.comm", E.dir);
-	snprintf(E.log, sizeof E.log, "%s/pcscd.log", E.dir);
-	E.port = free_port_pair();
-	write_conf();
-	start_pcscd(sudo);
-	/* Clients (opensc-tool) find this pcscd through libpcsclite's variable. */
-	setenv("PCSCLITE_CSOCK_NAME", E.sock, 1);
+	pc_pcscd_init(&E.d, "pcsc test", "/tmp/m2mrsp-pcsc-XXXXXX");
+	pc_pcscd_start(&E.d, sudo);
 	make_card();
 	start_loop();
-}
-
-static void rm_dir(void)
-{
-	static const char *files[] = {"conf/vpcd", "pcscd.log", "pcscd.comm", "pcscd.pid"};
-	char path[192];
-
-	if (E.dir[0] == '\0')
-		return;
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", E.dir, files[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof path, "%s/conf", E.dir);
-	rmdir(path);
-	rmdir(E.dir);
 }
 
 static int teardown(void **state)
@@ -466,68 +220,17 @@ static int teardown(void **state)
 			close(E.cmd[i]);
 	if (E.c != NULL)
 		fx_free(E.c);
-	stop_pcscd();
-	rm_dir();
+	pc_pcscd_free(&E.d, NULL);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ opensc-tool */
 
-/* The data of the last response with SW 9000 in opensc-tool's output, as lower-case hex
- * without spaces (its hex dump: "XX XX ... ascii", 16 bytes a line). */
-static bool last_ok_data(const char *out, char *hex, size_t cap)
-{
-	const char *mark = "Received (SW1=0x90, SW2=0x00)", *p = NULL, *q;
-	size_t n = 0;
-
-	for (q = strstr(out, mark); q != NULL; q = strstr(q + 1, mark))
-		p = q;
-	if (p == NULL || (p = strchr(p, '\n')) == NULL)
-		return false;
-	p++;
-	while (*p != '\0' && strncmp(p, "Sending", 7) != 0) {
-		int k = 0;
-
-		/* One dump line: pairs of hex digits separated by one space. */
-		while (k < 16 && isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1]) &&
-		       (p[2] == ' ' || p[2] == '\n' || p[2] == '\0') && n + 3 < cap) {
-			hex[n++] = (char)tolower((unsigned char)p[0]);
-			hex[n++] = (char)tolower((unsigned char)p[1]);
-			p += p[2] == '\0' ? 2 : 3;
-			k++;
-		}
-		if (k == 0 || (q = strchr(p, '\n')) == NULL)
-			break;
-		p = q + 1;
-	}
-	hex[n] = '\0';
-	return true;
-}
-
-/* Runs opensc-tool on the virtual reader until it succeeds (the card may not be powered
- * yet); returns its output. */
+/* opensc-tool with args (the card may not be powered yet); fails when it never succeeds. */
 static void opensc(char *const args[], char *out, size_t cap)
 {
-	char *argv[16] = {"timeout", "30", "opensc-tool", "-r", READER};
-	int i = 5, rc = -1;
-
-	for (int k = 0; args[k] != NULL && i < 15; k++)
-		argv[i++] = args[k];
-	argv[i] = NULL;
-	for (int t = 0; t < WAIT_S * 4; t++) {
-		rc = run(argv, out, cap);
-		if (rc == 0 && strstr(out, "Card not present") == NULL &&
-		    strstr(out, "Failed") == NULL) {
-			printf("opensc-tool%s (try %d):\n%s", args[0][1] == 'a' ? " -a" : "",
-			       t + 1, out);
-			return;
-		}
-		sleep_ms(250);
-	}
-	fprintf(stderr, "%s\n", out);
-	dump_log();
-	fail_msg("pcsc test: opensc-tool failed (exit %d); vpcd port %u, pcscd log above", rc,
-		 (unsigned)E.port);
+	if (!pc_opensc(&E.d, args, NULL, out, cap))
+		fail_msg("pcsc test: opensc-tool failed; pcscd log above");
 }
 
 static void read_iccid(char *hex, size_t cap)
@@ -536,7 +239,7 @@ static void read_iccid(char *hex, size_t cap)
 	char *args[] = {"-s", "00A40004022FE2", "-s", "00B000000A", NULL};
 
 	opensc(args, out, sizeof out);
-	if (!last_ok_data(out, hex, cap))
+	if (!pc_last_ok_data(out, hex, cap))
 		fail_msg("pcsc test: no 9000 answer in:\n%s", out);
 }
 
@@ -598,7 +301,7 @@ static void test_pcsc(void **state)
 	read_iccid(hex, sizeof hex);
 	assert_string_equal(hex, EF_ICCID_13);
 	opensc(eid_args, out, sizeof out);
-	assert_true(last_ok_data(out, hex, sizeof hex));
+	assert_true(pc_last_ok_data(out, hex, sizeof hex));
 	assert_string_equal(hex, "5a10" EID_HEX);
 	/* Switch, reinsert, read again. */
 	pthread_mutex_lock(&E.mu);
