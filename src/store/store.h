@@ -306,6 +306,14 @@ m2m_err m2m_store_job_list(m2m_store *st, const char *eid, m2m_store_job **out, 
 m2m_err m2m_store_job_count(m2m_store *st, m2m_store_job_state state, int64_t *count);
 /* Deletes finished jobs last updated before `before_ms`. */
 m2m_err m2m_store_job_purge(m2m_store *st, int64_t before_ms, int64_t *deleted);
+/* Replaces a job's payload (e.g. to drop data that must not outlive the job); M2M_END: no
+ * such job. */
+m2m_err m2m_store_job_set_payload(m2m_store *st, int64_t id, const uint8_t *payload,
+				  size_t len);
+/* Makes a queued job claimable beside its eUICC's head: the owner then keeps the eUICC's
+ * other jobs from running meanwhile (an SM-SR continuing an ES8 exchange). M2M_END: not a
+ * queued job. */
+m2m_err m2m_store_job_make_head(m2m_store *st, int64_t id);
 
 /* ---- Function-call records (FunctionCallIdentifier de-duplication) ----------------------- */
 

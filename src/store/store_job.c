@@ -317,3 +317,28 @@ m2m_err m2m_store_job_purge(m2m_store *st, int64_t before_ms, int64_t *deleted)
 	m2m_sv args[] = {m2m_sv_int(before_ms)};
 	return m2m_q_exec(st, M2M_Q_JOB_PURGE, args, 1, deleted);
 }
+
+m2m_err m2m_store_job_set_payload(m2m_store *st, int64_t id, const uint8_t *payload,
+				  size_t len)
+{
+	int64_t changes = 0;
+	m2m_err rc;
+
+	if (st == NULL || (payload == NULL && len > 0))
+		return M2M_ERR_ARG;
+	m2m_sv args[] = {m2m_sv_int(id), m2m_sv_blob(payload, len)};
+	rc = m2m_q_exec(st, M2M_Q_JOB_SET_PAYLOAD, args, 2, &changes);
+	return rc == M2M_OK && changes == 0 ? M2M_END : rc;
+}
+
+m2m_err m2m_store_job_make_head(m2m_store *st, int64_t id)
+{
+	int64_t changes = 0;
+	m2m_err rc;
+
+	if (st == NULL)
+		return M2M_ERR_ARG;
+	m2m_sv args[] = {m2m_sv_int(id)};
+	rc = m2m_q_exec(st, M2M_Q_JOB_MAKE_HEAD, args, 1, &changes);
+	return rc == M2M_OK && changes == 0 ? M2M_END : rc;
+}

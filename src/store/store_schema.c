@@ -146,9 +146,50 @@ static const char v2_pg[] =
 	" PRIMARY KEY (eid, seq));"
 	"CREATE INDEX notification_state ON notification (state, received_ms);";
 
+/* 3: the SM-DP's inventory: profile types (the SAIP package of an MNO) and the profiles
+ * of imported batches, their personalisation data sealed with the master key. */
+static const char v3_sqlite[] =
+	"CREATE TABLE smdp_profile_type ("
+	" name TEXT PRIMARY KEY, mno_id TEXT NOT NULL, package BLOB NOT NULL,"
+	" memory INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE smdp_profile ("
+	" iccid TEXT PRIMARY KEY, type TEXT NOT NULL REFERENCES smdp_profile_type (name),"
+	" state TEXT NOT NULL"
+	" CHECK (state IN ('available', 'allocated', 'installed', 'failed', 'deleted')),"
+	" eid TEXT, imsi TEXT, isdp_aid TEXT, updated_ms INTEGER NOT NULL,"
+	" perso BLOB NOT NULL, keys_enc BLOB);"
+	"CREATE INDEX smdp_profile_available ON smdp_profile (type, iccid)"
+	" WHERE state = 'available';";
+
+static const char v3_pg[] =
+	"CREATE TABLE smdp_profile_type ("
+	" name TEXT PRIMARY KEY, mno_id TEXT NOT NULL, package BYTEA NOT NULL,"
+	" memory BIGINT NOT NULL DEFAULT 0, updated_ms BIGINT NOT NULL);"
+	"CREATE TABLE smdp_profile ("
+	" iccid TEXT PRIMARY KEY, type TEXT NOT NULL REFERENCES smdp_profile_type (name),"
+	" state TEXT NOT NULL"
+	" CHECK (state IN ('available', 'allocated', 'installed', 'failed', 'deleted')),"
+	" eid TEXT, imsi TEXT, isdp_aid TEXT, updated_ms BIGINT NOT NULL,"
+	" perso BYTEA NOT NULL, keys_enc BYTEA);"
+	"CREATE INDEX smdp_profile_available ON smdp_profile (type, iccid)"
+	" WHERE state = 'available';";
+
+/* 4: who runs the download of an allocated SM-DP profile (the SM-DP instance, the SM-SR,
+ * the operator's FunctionCallIdentifier), so that the instance cleans up after a restart
+ * (docs/smdp.md "Recovery"). Same SQL for both back ends. */
+static const char v4_sql[] =
+	"ALTER TABLE smdp_profile ADD COLUMN dl_owner TEXT;"
+	"ALTER TABLE smdp_profile ADD COLUMN dl_smsr TEXT;"
+	"ALTER TABLE smdp_profile ADD COLUMN dl_caller TEXT;"
+	"ALTER TABLE smdp_profile ADD COLUMN dl_call_id TEXT;"
+	"CREATE INDEX smdp_profile_allocated ON smdp_profile (dl_owner, iccid)"
+	" WHERE state = 'allocated';";
+
 static const migration migrations[] = {
 	{1, v1_sqlite, v1_pg},
 	{2, v2_sqlite, v2_pg},
+	{3, v3_sqlite, v3_pg},
+	{4, v4_sql, v4_sql},
 };
 
 #define LATEST ((int)(sizeof migrations / sizeof migrations[0]))

@@ -21,6 +21,18 @@
 #define CALL_COLS "caller, call_id, req_hash, created_ms, done_ms, response"
 #define AUDIT_COLS "id, time_ms, actor, func, eid, iccid, outcome, detail"
 #define NOTIF_COLS "eid, seq, ntype, aid, iccid, state, received_ms, updated_ms, data"
+#define SMDP_PROFILE_COLS                                                                   \
+	"iccid, type, state, eid, imsi, isdp_aid, updated_ms, perso, keys_enc, dl_owner, "     \
+	"dl_smsr, dl_caller, dl_call_id"
+/* SM-DP allocation: one UPDATE whose WHERE re-checks 'available', so a profile is handed out
+ * once whatever the concurrency (PostgreSQL: SKIP LOCKED lets racing allocators take
+ * different rows instead of queueing on the same one). */
+#define SMDP_ALLOC_SET                                                                      \
+	"UPDATE smdp_profile SET state = 'allocated', eid = ?2, updated_ms = ?3, isdp_aid = NULL, " \
+	"dl_owner = ?4, dl_smsr = ?5, dl_caller = ?6, dl_call_id = ?7 "
+#define SMDP_ALLOC_PICK                                                                     \
+	"SELECT iccid FROM smdp_profile WHERE type = ?1 AND state = 'available' "             \
+	"ORDER BY iccid LIMIT 1"
 
 /*
  * Jobs: only the head of an eUICC (its oldest unfinished job, head = 1) can be claimed, and
@@ -169,6 +181,8 @@ static const struct {
 	[M2M_Q_JOB_PURGE] = {"DELETE FROM job WHERE state IN ('answered', 'failed', 'expired') "
 			     "AND updated_ms < ?1",
 			     NULL},
+	[M2M_Q_JOB_SET_PAYLOAD] = {"UPDATE job SET payload = ?2 WHERE id = ?1", NULL},
+	[M2M_Q_JOB_MAKE_HEAD] = {"UPDATE job SET head = 1 WHERE id = ?1 AND state = 'queued'", NULL},
 
 	[M2M_Q_CALL_INSERT] = {"INSERT INTO fcall (caller, call_id, req_hash, created_ms) "
 			       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (caller, call_id) DO NOTHING",
@@ -199,6 +213,52 @@ static const struct {
 			       NULL},
 	[M2M_Q_NOTIF_LIST] = {"SELECT " NOTIF_COLS " FROM notification WHERE state = ?1 "
 			      "ORDER BY received_ms, eid, seq LIMIT ?2",
+			      NULL},
+
+	[M2M_Q_SMDP_TYPE_PUT] = {
+		"INSERT INTO smdp_profile_type (name, mno_id, package, memory, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+		"package = excluded.package, memory = excluded.memory, "
+		"updated_ms = excluded.updated_ms WHERE smdp_profile_type.mno_id = excluded.mno_id",
+		NULL},
+	[M2M_Q_SMDP_TYPE_GET] = {"SELECT name, mno_id, package, memory FROM smdp_profile_type "
+				 "WHERE name = ?1",
+				 NULL},
+	[M2M_Q_SMDP_PROFILE_ADD] = {
+		"INSERT INTO smdp_profile (iccid, type, state, imsi, perso, updated_ms) "
+		"VALUES (?1, ?2, 'available', ?3, ?4, ?5) ON CONFLICT (iccid) DO NOTHING",
+		NULL},
+	[M2M_Q_SMDP_ALLOC_ANY] = {
+		SMDP_ALLOC_SET "WHERE iccid = (" SMDP_ALLOC_PICK ") AND state = 'available' "
+		"RETURNING iccid",
+		SMDP_ALLOC_SET "WHERE iccid = (" SMDP_ALLOC_PICK " FOR UPDATE SKIP LOCKED) "
+		"AND state = 'available' RETURNING iccid"},
+	[M2M_Q_SMDP_ALLOC_ICCID] = {
+		SMDP_ALLOC_SET "WHERE iccid = ?8 AND type = ?1 AND state = 'available' "
+		"RETURNING iccid",
+		NULL},
+	[M2M_Q_SMDP_PROFILE_GET] = {"SELECT " SMDP_PROFILE_COLS " FROM smdp_profile "
+				    "WHERE iccid = ?1",
+				    NULL},
+	[M2M_Q_SMDP_PROFILE_STATE] = {"UPDATE smdp_profile SET state = ?2, eid = ?3, "
+				      "isdp_aid = ?4, updated_ms = ?5 WHERE iccid = ?1",
+				      NULL},
+	[M2M_Q_SMDP_PROFILE_KEYS] = {"UPDATE smdp_profile SET keys_enc = ?2, updated_ms = ?3 "
+				     "WHERE iccid = ?1",
+				     NULL},
+	[M2M_Q_SMDP_COUNT] = {"SELECT COUNT(*) FROM smdp_profile WHERE type = ?1 AND state = ?2",
+			      NULL},
+	[M2M_Q_SMDP_STATS] = {"SELECT type, state, COUNT(*) FROM smdp_profile "
+			      "GROUP BY type, state ORDER BY type, state",
+			      NULL},
+	[M2M_Q_SMDP_STALE] = {"SELECT iccid FROM smdp_profile WHERE state = 'allocated' "
+			      "AND dl_owner = ?1 ORDER BY iccid",
+			      NULL},
+	/* The end of an interrupted download: only while still allocated to that owner, so a
+	 * row is closed once. */
+	[M2M_Q_SMDP_CLOSE] = {"UPDATE smdp_profile SET state = ?2, eid = ?3, isdp_aid = ?4, "
+			      "updated_ms = ?5 WHERE iccid = ?1 AND state = 'allocated' "
+			      "AND dl_owner = ?6",
 			      NULL},
 };
 
