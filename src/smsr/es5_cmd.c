@@ -35,6 +35,7 @@ const char *m2m_es5_fn_name(m2m_es5_fn fn)
 		[M2M_ES5_KEYEST_KEYS] = "keyest_keys",
 		[M2M_ES5_DELETE_KEYS] = "delete_keys",
 		[M2M_ES5_PUT_KEY_PSK] = "put_key_psk",
+		[M2M_ES5_SEND_DATA] = "send_data",
 	};
 
 	if ((unsigned)fn < sizeof names / sizeof names[0] && names[fn] != NULL)

@@ -49,6 +49,7 @@ typedef enum {
 	M2M_ES5_KEYEST_KEYS,    /* step 2: CRT, ePK, signature, answered by [DR] receipt */
 	M2M_ES5_DELETE_KEYS,
 	M2M_ES5_PUT_KEY_PSK,
+	M2M_ES5_SEND_DATA,      /* ES3.SendData relayed: the SM-DP's C-APDUs, answers untyped */
 } m2m_es5_fn;
 
 /* "enable_profile"... for logs. */

@@ -9,6 +9,7 @@ void m2m_es5_result_init(m2m_es5_result *r, m2m_es5_fn fn)
 {
 	memset(r, 0, sizeof *r);
 	m2m_es5_apdus_init(&r->rapdus);
+	m2m_buf_init(&r->raw);
 	r->fn = fn;
 	r->por_status = 0xFF;
 }
@@ -16,6 +17,9 @@ void m2m_es5_result_init(m2m_es5_result *r, m2m_es5_fn fn)
 void m2m_es5_result_free(m2m_es5_result *r)
 {
 	m2m_es5_apdus_free(&r->rapdus);
+	if (r->raw.data != NULL)
+		m2m_wipe(r->raw.data, r->raw.len);
+	m2m_buf_free(&r->raw);
 	m2m_wipe(r->rc, sizeof r->rc);
 	m2m_es5_result_init(r, r->fn);
 }
@@ -41,6 +45,9 @@ m2m_err m2m_es5_result_add_script(m2m_es5_result *r, const uint8_t *script, size
 		*last_sw = 0;
 	if (script == NULL)
 		goto out;
+	if ((err = m2m_buf_append(&r->raw, script, n)) != M2M_OK)
+		goto out;
+	r->nscripts++;
 	err = m2m_script_response_open(&sr, script, n);
 	if (err == M2M_OK && sr.bad_format != M2M_BAD_FORMAT_NONE)
 		err = M2M_ERR_FORMAT;

@@ -103,6 +103,10 @@ typedef struct {
 	size_t data_len;         /* KEYEST_KEYS: [85 L DR] 86 10 receipt; PUT KEY: KVN... */
 	size_t ndeleted;         /* NOTIF_CONFIRM: ISD-Ps the card deleted (POL1) */
 	uint8_t deleted[M2M_ES5_ISDP_MAX][M2M_ES5_AID_SIZE];
+	/* Every response script given to m2m_es5_result_add_script, as received and back to
+	 * back, even one that did not parse: the card's own bytes for a relay (ES3.SendData). */
+	m2m_buf raw;
+	size_t nscripts;
 } m2m_es5_result;
 
 void m2m_es5_result_init(m2m_es5_result *r, m2m_es5_fn fn);
@@ -112,7 +116,7 @@ void m2m_es5_result_free(m2m_es5_result *r);
 void m2m_es5_result_move(m2m_es5_result *dst, m2m_es5_result *src);
 
 /* Appends the R-APDUs of one expanded response script (AB L {...} or AF 80 {...} 00 00) to
- * r->rapdus. M2M_ERR_FORMAT for a bad-format indication (90) or a count (80) that does not
+ * r->rapdus, and the script itself to r->raw. M2M_ERR_FORMAT for a bad-format indication (90) or a count (80) that does not
  * match the R-APDUs, TLV errors for malformed input, M2M_ERR_BOUNDS past M2M_ES5_APDU_MAX.
  * *last_sw (optional) gets the last status word, or 0 when no R-APDU came. */
 m2m_err m2m_es5_result_add_script(m2m_es5_result *r, const uint8_t *script, size_t n,

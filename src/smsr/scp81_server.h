@@ -115,6 +115,15 @@ m2m_err m2m_scp81_server_cancel(m2m_scp81_server *s, const uint8_t eid[M2M_SCP81
  * not be delivered) and forgets its session; a later POST of that session gets 400. */
 void m2m_scp81_server_abort(m2m_scp81_server *s, const uint8_t eid[M2M_SCP81_EID_LEN],
 			    const char *reason);
+/* Keeps the eUICC's session open between commands (ES3.SendData with MoreToDo: the card's
+ * ES8 state lives as long as its SCP81 session). While ms > 0, a response POST that finds
+ * nothing queued is not answered at once: the reply waits until a command is enqueued for
+ * the eUICC (it goes out on that exchange) or ms have passed (204, the session ends). ms 0
+ * stops lingering after the next response (a POST already parked still waits for its
+ * command or its time). The setting is forgotten when the session ends. Keep ms below the
+ * card's HTTP time-out. */
+m2m_err m2m_scp81_server_linger(m2m_scp81_server *s, const uint8_t eid[M2M_SCP81_EID_LEN],
+				unsigned ms);
 /* Commands queued or in flight for the eUICC. */
 size_t m2m_scp81_server_pending(const m2m_scp81_server *s,
 				const uint8_t eid[M2M_SCP81_EID_LEN]);

@@ -36,8 +36,10 @@ typedef struct scp81_slot {
 	uint32_t seq;              /* number of the script in flight, 1.. */
 	unsigned triggers;         /* need_trigger calls since the card last answered */
 	unsigned busy;             /* callbacks running: the slot must stay */
-	struct event *timer;       /* trigger wait, or the step time-out */
+	struct event *timer;       /* trigger wait, the step time-out, or the linger */
 	struct event *life;        /* session time-out */
+	unsigned linger_ms;        /* m2m_scp81_server_linger: park the card's POST this long */
+	m2m_http_deferred *parked; /* the card's last POST, unanswered: nothing was queued */
 } scp81_slot;
 
 struct m2m_scp81_server {
@@ -96,6 +98,10 @@ void m2m_scp81_session_first(m2m_scp81_server *s, const uint8_t eid[16],
 /* The card's POST with X-Admin-Script-Status: the response to the script in flight. */
 void m2m_scp81_session_response(m2m_scp81_server *s, const uint8_t eid[16],
 				const m2m_http_request *req, m2m_http_response *resp);
+/* A command was queued while the card's POST is parked: it goes out on that exchange. */
+void m2m_scp81_session_resume(m2m_scp81_server *s, scp81_slot *slot);
+/* Answers a parked POST with 204 (the session is ending or was replaced). */
+void m2m_scp81_session_release(scp81_slot *slot);
 /* The in-flight command fails with reason; the session is forgotten. */
 void m2m_scp81_session_fail(scp81_slot *slot, const char *reason);
 /* The notification of a first POST (scp81_server_notif.c): e1 gets the E1 TLV from

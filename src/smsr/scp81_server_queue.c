@@ -279,10 +279,33 @@ m2m_err m2m_scp81_server_enqueue(m2m_scp81_server *s, const uint8_t eid[M2M_SCP8
 	slot->queued++;
 	if (id != NULL)
 		*id = c->id;
-	/* In a session the card fetches it with its next POST; after a trigger, it will. */
-	if (!slot->in_session && !slot->triggered)
+	/* A parked POST takes it now; in a session the card fetches it with its next POST;
+	 * after a trigger, it will. */
+	slot->busy++;
+	if (slot->parked != NULL)
+		m2m_scp81_session_resume(s, slot);
+	else if (!slot->in_session && !slot->triggered)
 		m2m_scp81_slot_trigger(slot);
+	slot->busy--;
 	m2m_scp81_slot_gc(slot);
+	return M2M_OK;
+}
+
+m2m_err m2m_scp81_server_linger(m2m_scp81_server *s, const uint8_t eid[M2M_SCP81_EID_LEN],
+				unsigned ms)
+{
+	scp81_slot *slot;
+	m2m_err err;
+
+	if (s == NULL || eid == NULL)
+		return M2M_ERR_ARG;
+	slot = m2m_scp81_slot_find(s, eid);
+	if (slot == NULL && ms == 0)
+		return M2M_OK;
+	if (slot == NULL && (err = slot_new(s, eid, &slot)) != M2M_OK)
+		return err;
+	slot->linger_ms = ms;
+	/* A slot made for the setting alone stays until the command that follows is queued. */
 	return M2M_OK;
 }
 
@@ -328,6 +351,8 @@ void m2m_scp81_server_abort(m2m_scp81_server *s, const uint8_t eid[M2M_SCP81_EID
 	slot->inflight = NULL;
 	slot->in_session = false;
 	slot->triggered = false;
+	slot->linger_ms = 0;
+	m2m_scp81_session_release(slot);
 	evtimer_del(slot->timer);
 	evtimer_del(slot->life);
 	slot->busy++;

@@ -14,11 +14,24 @@ static const char *eid_text(const uint8_t eid[16], char out[2 * M2M_SCP81_EID_LE
 	return out;
 }
 
+void m2m_scp81_session_release(scp81_slot *slot)
+{
+	m2m_http_deferred *d = slot->parked;
+
+	if (d == NULL)
+		return;
+	slot->parked = NULL;
+	m2m_scp81_http_end(m2m_http_deferred_response(d));
+	m2m_http_deferred_finish(d);
+}
+
 static void end_session(scp81_slot *slot)
 {
 	slot->in_session = false;
 	evtimer_del(slot->timer);
 	evtimer_del(slot->life);
+	slot->linger_ms = 0;
+	m2m_scp81_session_release(slot);
 }
 
 /* Completes the script in flight as FAILED and forgets the session. */
@@ -48,8 +61,27 @@ void m2m_scp81_session_fail(scp81_slot *slot, const char *reason)
 	m2m_scp81_slot_gc(slot);
 }
 
-/* The answer to a POST of an open session: the next script, or 204. */
-static void next_step(m2m_scp81_server *s, scp81_slot *slot, m2m_http_response *resp)
+/* Nothing queued and the eUICC lingers: the reply waits for the next command (inside the
+ * request handler only). False when the exchange cannot be held. */
+static bool park(scp81_slot *slot, m2m_http_response *resp)
+{
+	char eid[2 * M2M_SCP81_EID_LEN + 1];
+	m2m_http_deferred *d;
+
+	if (slot->linger_ms == 0 || slot->parked != NULL ||
+	    (d = m2m_http_response_defer(resp)) == NULL)
+		return false;
+	slot->parked = d;
+	m2m_scp81_timer_arm(slot->timer, slot->linger_ms);
+	m2m_debug(SCP81_LOG, "%s: lingering up to %u ms for the next command",
+		  eid_text(slot->eid, eid), slot->linger_ms);
+	return true;
+}
+
+/* The answer to a POST of an open session: the next script, or 204 (or, for a response POST
+ * (can_park) of a lingering eUICC, nothing yet). */
+static void next_step(m2m_scp81_server *s, scp81_slot *slot, m2m_http_response *resp,
+		      bool can_park)
 {
 	char eid[2 * M2M_SCP81_EID_LEN + 1];
 	scp81_cmd *c = slot->in_session ? m2m_scp81_slot_pop(slot) : NULL;
@@ -75,6 +107,8 @@ static void next_step(m2m_scp81_server *s, scp81_slot *slot, m2m_http_response *
 		m2m_scp81_session_fail(slot, "out of memory building the HTTP answer");
 		return;
 	}
+	if (slot->in_session && can_park && park(slot, resp))
+		return;
 	if (slot->in_session)
 		m2m_info(SCP81_LOG, "%s: session done after %u script(s)",
 			 eid_text(slot->eid, eid), slot->seq);
@@ -97,6 +131,8 @@ static void open_session(m2m_scp81_server *s, scp81_slot *slot, const m2m_http_r
 		slot->triggered = true;
 		fail_inflight(slot, reason);
 	}
+	/* A POST parked in the lost session gets its 204 (dropped if that connection is gone). */
+	m2m_scp81_session_release(slot);
 	evtimer_del(slot->timer);
 	slot->triggered = false;
 	slot->in_session = true;
@@ -157,7 +193,7 @@ void m2m_scp81_session_first(m2m_scp81_server *s, const uint8_t eid[16],
 	if (e1.len > 0)
 		notify(s, slot, &e1);
 	slot->busy--;
-	next_step(s, slot, resp);
+	next_step(s, slot, resp, false); /* a fetch is never parked */
 out:
 	m2m_buf_free(&e1);
 }
@@ -212,7 +248,27 @@ void m2m_scp81_session_response(m2m_scp81_server *s, const uint8_t eid[16],
 	m2m_scp81_cmd_complete(c, eid, M2M_SCP81_CMD_ANSWERED, st, req->body, req->body_len, true,
 			       NULL);
 	slot->busy--;
-	next_step(s, slot, resp);
+	next_step(s, slot, resp, true);
+}
+
+void m2m_scp81_session_resume(m2m_scp81_server *s, scp81_slot *slot)
+{
+	m2m_http_deferred *d = slot->parked;
+
+	if (d == NULL)
+		return;
+	slot->parked = NULL;
+	evtimer_del(slot->timer);
+	if (!m2m_http_deferred_alive(d)) {
+		m2m_http_deferred_finish(d);
+		/* The card hung up while we waited: what is queued needs a new session. */
+		m2m_scp81_session_fail(slot, "connection closed while lingering");
+		return;
+	}
+	slot->busy++;
+	next_step(s, slot, m2m_http_deferred_response(d), false);
+	slot->busy--;
+	m2m_http_deferred_finish(d);
 }
 
 void m2m_scp81_session_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -221,6 +277,13 @@ void m2m_scp81_session_on_timer(evutil_socket_t fd, short what, void *arg)
 	char reason[SCP81_REASON_MAX];
 
 	(void)fd, (void)what;
+	if (slot->parked != NULL) {
+		m2m_info(SCP81_LOG, "%s: linger over after script #%u: 204",
+			 eid_text(slot->eid, reason), slot->seq);
+		end_session(slot);
+		m2m_scp81_slot_gc(slot);
+		return;
+	}
 	if (slot->in_session && slot->inflight != NULL) {
 		snprintf(reason, sizeof reason,
 			 "no response to script #%u within %u ms: session lost (connection "

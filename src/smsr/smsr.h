@@ -88,6 +88,13 @@ typedef struct {
 	/* [es1], [eum.NAME] (docs/eis.md): whom ES1 RegisterEIS is accepted from; NULL when
 	 * there is no [es1] section (RegisterEIS is then refused). Owned: m2m_smsr_cfg_clear. */
 	m2m_es1_trust *es1;
+	/* [smsr_peers] SMSR-OID = URL: the ES7 endpoints of the other SM-SRs (SM-SR change) */
+	size_t nsmsr_peers;
+	m2m_smsr_peer smsr_peers[M2M_SMSR_PEERS_MAX];
+	/* [es7] gp_cert, gp_key: CERT.SR.ECDSA (7F21, binary) and SK.SR.ECDSA (PEM) that key
+	 * establishment presents when this SM-SR takes an eUICC over; "" = it takes none */
+	char es7_gp_cert[M2M_SMSR_STR];
+	char es7_gp_key[M2M_SMSR_STR];
 } m2m_smsr_cfg;
 
 /* Loads and checks the configuration. On error, errbuf says which key and why. */
@@ -101,6 +108,8 @@ void m2m_smsr_cfg_clear(m2m_smsr_cfg *cfg);
 const char *m2m_smsr_caller_oid(const m2m_smsr_cfg *cfg, const char *cn);
 /* The URL notifications for `id` go to; NULL when not configured. */
 const char *m2m_smsr_peer_url(const m2m_smsr_cfg *cfg, const char *id);
+/* The ES7 endpoint of the SM-SR `oid` ([smsr_peers]); NULL when not configured. */
+const char *m2m_smsr_smsr_peer_url(const m2m_smsr_cfg *cfg, const char *oid);
 
 /* ---- authorisation (smsr_auth.c) ---- */
 

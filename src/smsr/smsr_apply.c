@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "smsr/eis.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_es7.h"
 
 void smsr_audit(smsr *s, const char *actor, const char *function, const char *eid,
 		const char *iccid, const m2m_ws_exec_status *stt)
@@ -37,6 +38,25 @@ static const char *fn_name(int fn, const char *kind)
 }
 
 /* Job end + call record + audit; inside the caller's transaction. */
+/* A senddata job's payload loses its (sealed) ES8 bytes when the job ends: the SM-SR keeps
+ * nothing of a download once it is relayed. */
+static m2m_err drop_es8(smsr *s, const smsr_slot *sl)
+{
+	smsr_job j = sl->job; /* shallow: only es8 differs */
+	m2m_buf p;
+	m2m_err err;
+
+	if (sl->job.es8.len == 0)
+		return M2M_OK;
+	m2m_buf_init(&j.es8);
+	m2m_buf_init(&p);
+	err = smsr_job_encode(&j, &p);
+	if (err == M2M_OK)
+		err = m2m_store_job_set_payload(s->st, sl->id, p.data, p.len);
+	m2m_buf_free(&p);
+	return err == M2M_END ? M2M_OK : err;
+}
+
 static m2m_err close_job(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 			 const m2m_ws_exec_status *stt)
 {
@@ -49,6 +69,10 @@ static m2m_err close_job(smsr *s, const smsr_slot *sl, m2m_store_job_state state
 				   (const uint8_t *)packed, strlen(packed), stt->message);
 	if (err != M2M_OK)
 		return err;
+	if ((err = drop_es8(s, sl)) != M2M_OK)
+		return err;
+	if (strcmp(sl->kind, "senddata") == 0 && state != M2M_STORE_JOB_ANSWERED)
+		smsr_chain_set(s, sl->eid, false); /* the exchange is over for the SM-DP too */
 	if (sl->job.call_id[0] != '\0') {
 		err = m2m_store_call_finish(s->st, sl->job.caller, sl->job.call_id,
 					    (const uint8_t *)packed, strlen(packed), now);
@@ -87,6 +111,9 @@ void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 	smsr_answer(s, sl->id, &sl->job, sl->eid, stt);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		smsr_es3_create_answer(s, sl, stt);
+	else if (strcmp(sl->kind, "senddata") == 0)
+		smsr_senddata_answer(s, sl, stt, NULL, 0);
+	smsr_es7_job_end(s, sl, NULL, stt);
 }
 
 /* The profile (eid, aid) goes to state; with ENABLED every other enabled one is disabled. */
@@ -225,5 +252,6 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 		 sl->job.iccid);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		smsr_es3_create_answer(s, sl, &stt);
+	smsr_es7_job_end(s, sl, r, &stt);
 	return M2M_OK;
 }

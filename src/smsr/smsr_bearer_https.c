@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "smsr/eis.h"
 #include "smsr/es5_txn.h"
+#include "smsr/smsr_es7.h"
 #include "smsr/smsr_int.h"
 
 /* The ref of trigger packets on the SMS bearer: tells them from job commands. */
@@ -91,6 +92,26 @@ out:
 	cmd_free(h);
 }
 
+/* Key establishment for an SM-SR change is two jobs (3A01 with the certificate, then 3A02
+ * once the new SM-SR has built it): the card keeps its state only for the SCP81 session, so
+ * the session stays open after the first (as SendData's MoreToDo does) and closes after
+ * the second. */
+#define ES7_LINGER_MS 20000u
+
+static void linger_for_es7(smsr *s, const smsr_slot *sl)
+{
+	unsigned ms;
+
+	if (strcmp(sl->kind, SMSR_ES7_KIND_CERT) == 0)
+		ms = ES7_LINGER_MS;
+	else if (strcmp(sl->kind, SMSR_ES7_KIND_KEYS) == 0)
+		ms = 0;
+	else
+		return;
+	if (m2m_scp81_server_linger(s->scp81, sl->eid_bin, ms) != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: the SCP81 session will not linger", (long long)sl->id);
+}
+
 m2m_err smsr_https_send(smsr *s, smsr_slot *sl, const m2m_es5_cmd *c)
 {
 	https_cmd *h = calloc(1, sizeof *h);
@@ -111,6 +132,8 @@ m2m_err smsr_https_send(smsr *s, smsr_slot *sl, const m2m_es5_cmd *c)
 					       on_done, h, NULL);
 	if (err == M2M_OK)
 		h = NULL; /* the server owns it until on_done */
+	if (err == M2M_OK)
+		linger_for_es7(s, sl);
 out:
 	if (h != NULL)
 		cmd_free(h);

@@ -1,11 +1,11 @@
 /* The SM-SR configuration (docs/smsr.md "Configuration"): INI through core/config.h, every
  * key checked, unknown sections and keys refused so a typo never passes silently. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
+#include "core/config_read.h"
 #include "smsr/smsr.h"
 
 static const char *const known[] = {
@@ -18,47 +18,17 @@ static const char *const known[] = {
 	"engine.concurrency", "engine.retries", "engine.backoff", "engine.validity",
 	"engine.hold_max", "engine.lease", "engine.poll",
 	"es1.ci_cert", "es1.smsr_id",
+	"es7.gp_cert", "es7.gp_key",
 	NULL,
 };
 
-static m2m_err fail(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static m2m_err fail(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-	return M2M_ERR_CONFIG;
-}
-
-/* ObjectIdentifierType: ([0-9]+.)*[0-9]+ */
-static bool oid_ok(const char *s)
-{
-	bool digit = false;
-
-	for (; *s != '\0'; s++) {
-		if (*s >= '0' && *s <= '9')
-			digit = true;
-		else if (*s == '.' && digit)
-			digit = false;
-		else
-			return false;
-	}
-	return digit;
-}
-
 static bool is_known(const char *section, const char *key)
 {
-	char name[128];
-
 	static const char *const eum_keys[] = {"eum_id", "caller_id", "cert", "transport_key",
 					       NULL};
 
 	if (strcmp(section, "peers") == 0 || strcmp(section, "plma") == 0 ||
-	    strcmp(section, "callers") == 0)
+	    strcmp(section, "callers") == 0 || strcmp(section, "smsr_peers") == 0)
 		return true;
 	if (strncmp(section, "eum.", 4) == 0 && section[4] != '\0') {
 		for (size_t i = 0; eum_keys[i] != NULL; i++)
@@ -66,59 +36,7 @@ static bool is_known(const char *section, const char *key)
 				return true;
 		return false;
 	}
-	snprintf(name, sizeof name, "%s.%s", section, key);
-	for (size_t i = 0; known[i] != NULL; i++)
-		if (strcmp(known[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* Copies an optional string; a value too long for dst is an error. */
-static m2m_err str(const m2m_config *c, const char *sec, const char *key, char *dst, size_t cap,
-		   bool required, char *errbuf, size_t errlen)
-{
-	const char *v = m2m_config_get(c, sec, key);
-
-	if (v == NULL || v[0] == '\0') {
-		if (required)
-			return fail(errbuf, errlen, "[%s] %s is required", sec, key);
-		return M2M_OK;
-	}
-	if (strlen(v) >= cap)
-		return fail(errbuf, errlen, "[%s] %s: longer than %zu characters", sec, key,
-			    cap - 1);
-	memcpy(dst, v, strlen(v) + 1);
-	return M2M_OK;
-}
-
-/* HOST:PORT (IPv4 or a name; port 0 = ephemeral). */
-static m2m_err host_port(const char *v, char *host, size_t cap, uint16_t *port, const char *what,
-			 char *errbuf, size_t errlen)
-{
-	const char *colon = strrchr(v, ':');
-	char *end;
-	unsigned long p;
-
-	if (colon == NULL || colon == v || (size_t)(colon - v) >= cap)
-		return fail(errbuf, errlen, "%s = '%s': expected HOST:PORT", what, v);
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p > 65535)
-		return fail(errbuf, errlen, "%s = '%s': bad port", what, v);
-	memcpy(host, v, (size_t)(colon - v));
-	host[colon - v] = '\0';
-	*port = (uint16_t)p;
-	return M2M_OK;
-}
-
-static m2m_err num(m2m_config *c, const char *sec, const char *key, long long def,
-		   long long min, long long max, unsigned *out, char *errbuf, size_t errlen)
-{
-	long long v;
-
-	if (m2m_config_get_int(c, sec, key, def, min, max, &v) != M2M_OK)
-		return fail(errbuf, errlen, "%s", m2m_config_error(c));
-	*out = (unsigned)v;
-	return M2M_OK;
+	return m2m_cfg_key_listed(known, section, key);
 }
 
 static m2m_err load_smsr(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen)
@@ -126,34 +44,38 @@ static m2m_err load_smsr(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 	const char *v;
 	m2m_err err;
 
-	if ((err = str(c, "smsr", "id", cfg->id, sizeof cfg->id, true, errbuf, errlen)) ||
-	    (err = str(c, "smsr", "oid", cfg->oid, sizeof cfg->oid, false, errbuf, errlen)) ||
-	    (err = str(c, "smsr", "db", cfg->db, sizeof cfg->db, true, errbuf, errlen)) ||
-	    (err = str(c, "smsr", "master_key", cfg->master_key, sizeof cfg->master_key, true,
-		       errbuf, errlen)) ||
-	    (err = str(c, "smsr", "worker", cfg->worker, sizeof cfg->worker, false, errbuf,
-		       errlen)) ||
-	    (err = str(c, "smsr", "wsdl_dir", cfg->wsdl_dir, sizeof cfg->wsdl_dir, false,
-		       errbuf, errlen)))
+	if ((err = m2m_cfg_str(c, "smsr", "id", cfg->id, sizeof cfg->id, true, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smsr", "oid", cfg->oid, sizeof cfg->oid, false, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_str(c, "smsr", "db", cfg->db, sizeof cfg->db, true, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smsr", "master_key", cfg->master_key, sizeof cfg->master_key,
+			       true, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smsr", "worker", cfg->worker, sizeof cfg->worker, false, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_str(c, "smsr", "wsdl_dir", cfg->wsdl_dir, sizeof cfg->wsdl_dir, false,
+			       errbuf, errlen)))
 		return err;
-	if (strlen(cfg->master_key) != 64 || strspn(cfg->master_key, "0123456789abcdefABCDEF") != 64)
-		return fail(errbuf, errlen, "[smsr] master_key: expected 64 hex digits");
+	if (strlen(cfg->master_key) != 64 ||
+	    strspn(cfg->master_key, "0123456789abcdefABCDEF") != 64)
+		return m2m_cfg_fail(errbuf, errlen, "[smsr] master_key: expected 64 hex digits");
 	if (cfg->oid[0] == '\0')
 		snprintf(cfg->oid, sizeof cfg->oid, "%s", "1.3.6.1.4.1.99999.2");
-	if (!oid_ok(cfg->oid))
-		return fail(errbuf, errlen, "[smsr] oid = '%s': not an object identifier", cfg->oid);
+	if (!m2m_cfg_oid_ok(cfg->oid))
+		return m2m_cfg_fail(errbuf, errlen, "[smsr] oid = '%s': not an object identifier",
+				    cfg->oid);
 	if (cfg->worker[0] == '\0') {
 		if (strlen(cfg->id) >= sizeof cfg->worker)
-			return fail(errbuf, errlen, "[smsr] id: too long for a worker name");
+			return m2m_cfg_fail(errbuf, errlen,
+					    "[smsr] id: too long for a worker name");
 		memcpy(cfg->worker, cfg->id, strlen(cfg->id) + 1);
 	}
 	v = m2m_config_get_str(c, "smsr", "log_level", "info");
 	if (m2m_log_level_parse(v, &cfg->log_level) != M2M_OK)
-		return fail(errbuf, errlen, "[smsr] log_level = '%s': debug, info, warn, error, off",
-			    v);
+		return m2m_cfg_fail(errbuf, errlen,
+				    "[smsr] log_level = '%s': debug, info, warn, error, off", v);
 	v = m2m_config_get_str(c, "smsr", "log_format", "plain");
 	if (m2m_log_format_parse(v, &cfg->log_format) != M2M_OK)
-		return fail(errbuf, errlen, "[smsr] log_format = '%s': plain or json", v);
+		return m2m_cfg_fail(errbuf, errlen, "[smsr] log_format = '%s': plain or json", v);
 	return M2M_OK;
 }
 
@@ -161,24 +83,27 @@ static m2m_err load_es(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t er
 {
 	m2m_err err;
 
-	if ((err = host_port(m2m_config_get_str(c, "es", "listen", "127.0.0.1:8443"), cfg->es_host,
-			     sizeof cfg->es_host, &cfg->es_port, "[es] listen", errbuf, errlen)) ||
-	    (err = str(c, "es", "cert", cfg->es_cert, sizeof cfg->es_cert, false, errbuf,
-		       errlen)) ||
-	    (err = str(c, "es", "key", cfg->es_key, sizeof cfg->es_key, false, errbuf, errlen)) ||
-	    (err = str(c, "es", "ca", cfg->es_ca, sizeof cfg->es_ca, false, errbuf, errlen)) ||
-	    (err = str(c, "es", "address", cfg->es_address, sizeof cfg->es_address, false, errbuf,
-		       errlen)))
+	if ((err = m2m_cfg_host_port(m2m_config_get_str(c, "es", "listen", "127.0.0.1:8443"),
+				     cfg->es_host, sizeof cfg->es_host, &cfg->es_port,
+				     "[es] listen", errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "cert", cfg->es_cert, sizeof cfg->es_cert, false, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "key", cfg->es_key, sizeof cfg->es_key, false, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "ca", cfg->es_ca, sizeof cfg->es_ca, false, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "address", cfg->es_address, sizeof cfg->es_address, false,
+			       errbuf, errlen)))
 		return err;
 	if (m2m_config_get_bool(c, "es", "allow_without_cert", false, &cfg->allow_without_cert))
-		return fail(errbuf, errlen, "%s", m2m_config_error(c));
+		return m2m_cfg_fail(errbuf, errlen, "%s", m2m_config_error(c));
 	/* TLS needs all three; plain HTTP (tests only) needs allow_without_cert. */
 	bool any = cfg->es_cert[0] || cfg->es_key[0] || cfg->es_ca[0];
 	bool all = cfg->es_cert[0] && cfg->es_key[0] && cfg->es_ca[0];
 	if (any && !all)
-		return fail(errbuf, errlen, "[es] cert, key and ca go together");
+		return m2m_cfg_fail(errbuf, errlen, "[es] cert, key and ca go together");
 	if (!all && !cfg->allow_without_cert)
-		return fail(errbuf, errlen,
+		return m2m_cfg_fail(errbuf, errlen,
 			    "[es] cert, key and ca are required (or allow_without_cert = true)");
 	return M2M_OK;
 }
@@ -188,24 +113,25 @@ static m2m_err load_smpp(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 	unsigned port = 0;
 	m2m_err err;
 
-	if ((err = str(c, "smpp", "host", cfg->smpp_host, sizeof cfg->smpp_host, true, errbuf,
-		       errlen)) ||
-	    (err = num(c, "smpp", "port", 2775, 1, 65535, &port, errbuf, errlen)) ||
-	    (err = str(c, "smpp", "system_id", cfg->smpp_system_id, sizeof cfg->smpp_system_id,
-		       true, errbuf, errlen)) ||
-	    (err = str(c, "smpp", "password", cfg->smpp_password, sizeof cfg->smpp_password,
-		       false, errbuf, errlen)) ||
-	    (err = str(c, "smpp", "source", cfg->smpp_source, sizeof cfg->smpp_source, false,
-		       errbuf, errlen)) ||
-	    (err = num(c, "smpp", "window", 10, 1, 1000, &cfg->smpp_window, errbuf, errlen)) ||
-	    (err = num(c, "smpp", "por_timeout", 30000, 100, 3600000, &cfg->por_timeout_ms,
-		       errbuf, errlen)))
+	if ((err = m2m_cfg_str(c, "smpp", "host", cfg->smpp_host, sizeof cfg->smpp_host, true,
+			       errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "smpp", "port", 2775, 1, 65535, &port, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smpp", "system_id", cfg->smpp_system_id,
+			       sizeof cfg->smpp_system_id, true, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smpp", "password", cfg->smpp_password, sizeof cfg->smpp_password,
+			       false, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "smpp", "source", cfg->smpp_source, sizeof cfg->smpp_source,
+			       false, errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "smpp", "window", 10, 1, 1000, &cfg->smpp_window, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_num(c, "smpp", "por_timeout", 30000, 100, 3600000, &cfg->por_timeout_ms,
+			       errbuf, errlen)))
 		return err;
 	cfg->smpp_port = (uint16_t)port;
 	if (cfg->smpp_source[0] == '\0')
 		snprintf(cfg->smpp_source, sizeof cfg->smpp_source, "882999999999999");
 	if (strspn(cfg->smpp_source, "0123456789") != strlen(cfg->smpp_source))
-		return fail(errbuf, errlen, "[smpp] source: international digits only");
+		return m2m_cfg_fail(errbuf, errlen, "[smpp] source: international digits only");
 	return M2M_OK;
 }
 
@@ -214,17 +140,17 @@ static m2m_err load_scp81(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t
 	const char *v;
 
 	if (m2m_config_get_bool(c, "scp81", "enabled", false, &cfg->scp81_enabled))
-		return fail(errbuf, errlen, "%s", m2m_config_error(c));
+		return m2m_cfg_fail(errbuf, errlen, "%s", m2m_config_error(c));
 	v = m2m_config_get(c, "scp81", "listen");
-	if (v != NULL && host_port(v, cfg->scp81_listen_host, sizeof cfg->scp81_listen_host,
+	if (v != NULL && m2m_cfg_host_port(v, cfg->scp81_listen_host, sizeof cfg->scp81_listen_host,
 				   &cfg->scp81_port, "[scp81] listen", errbuf, errlen))
 		return M2M_ERR_CONFIG;
-	if (str(c, "scp81", "trigger_url", cfg->scp81_trigger_url, sizeof cfg->scp81_trigger_url,
-		false, errbuf, errlen))
+	if (m2m_cfg_str(c, "scp81", "trigger_url", cfg->scp81_trigger_url,
+			sizeof cfg->scp81_trigger_url, false, errbuf, errlen))
 		return M2M_ERR_CONFIG;
 	if (cfg->scp81_trigger_url[0] != '\0' &&
 	    strncmp(cfg->scp81_trigger_url, "https://", 8) != 0)
-		return fail(errbuf, errlen, "[scp81] trigger_url: an https:// URL");
+		return m2m_cfg_fail(errbuf, errlen, "[scp81] trigger_url: an https:// URL");
 	return M2M_OK;
 }
 
@@ -232,23 +158,25 @@ static m2m_err load_engine(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_
 {
 	m2m_err err;
 
-	if ((err = num(c, "engine", "concurrency", 64, 1, 4096, &cfg->concurrency, errbuf,
-		       errlen)) ||
-	    (err = num(c, "engine", "retries", 3, 0, 100, &cfg->retries, errbuf, errlen)) ||
-	    (err = num(c, "engine", "backoff", 2000, 0, 3600000, &cfg->backoff_ms, errbuf,
-		       errlen)) ||
-	    (err = num(c, "engine", "validity", 3600, 1, 30 * 86400, &cfg->validity_s, errbuf,
-		       errlen)) ||
-	    (err = num(c, "engine", "hold_max", 120, 1, 86400, &cfg->hold_max_s, errbuf,
-		       errlen)) ||
-	    (err = num(c, "engine", "lease", 0, 0, 86400000, &cfg->lease_ms, errbuf, errlen)) ||
-	    (err = num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)))
+	if ((err = m2m_cfg_num(c, "engine", "concurrency", 64, 1, 4096, &cfg->concurrency, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "retries", 3, 0, 100, &cfg->retries, errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "backoff", 2000, 0, 3600000, &cfg->backoff_ms, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "validity", 3600, 1, 30 * 86400, &cfg->validity_s,
+			       errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "hold_max", 120, 1, 86400, &cfg->hold_max_s, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "lease", 0, 0, 86400000, &cfg->lease_ms, errbuf,
+			       errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)))
 		return err;
 	/* A lease outlives one command: every packet's PoR time-out plus slack. */
 	if (cfg->lease_ms == 0)
 		cfg->lease_ms = 4 * cfg->por_timeout_ms + 10000;
 	if (cfg->lease_ms <= cfg->por_timeout_ms)
-		return fail(errbuf, errlen, "[engine] lease must be longer than [smpp] por_timeout");
+		return m2m_cfg_fail(errbuf, errlen,
+				    "[engine] lease must be longer than [smpp] por_timeout");
 	return M2M_OK;
 }
 
@@ -278,25 +206,30 @@ static m2m_err load_lists(const m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, 
 
 	while (m2m_config_next(c, &pos, &sec, &key, &val)) {
 		if (!is_known(sec, key))
-			return fail(errbuf, errlen, "unknown key [%s] %s", sec, key);
-		if (strcmp(sec, "peers") == 0) {
-			if (cfg->npeers == M2M_SMSR_PEERS_MAX || strlen(key) >= M2M_SMSR_STR ||
+			return m2m_cfg_fail(errbuf, errlen, "unknown key [%s] %s", sec, key);
+		if (strcmp(sec, "peers") == 0 || strcmp(sec, "smsr_peers") == 0) {
+			bool smsr = strcmp(sec, "smsr_peers") == 0;
+			size_t *np = smsr ? &cfg->nsmsr_peers : &cfg->npeers;
+			if (*np == M2M_SMSR_PEERS_MAX || strlen(key) >= M2M_SMSR_STR ||
 			    strlen(val) >= M2M_SMSR_STR)
-				return fail(errbuf, errlen, "[peers] %s: too many or too long", key);
+				return m2m_cfg_fail(errbuf, errlen, "[%s] %s: too many or too long",
+						    sec, key);
 			if (strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0)
-				return fail(errbuf, errlen, "[peers] %s = '%s': expected a URL", key,
-					    val);
-			m2m_smsr_peer *p = &cfg->peers[cfg->npeers++];
+				return m2m_cfg_fail(errbuf, errlen,
+						    "[%s] %s = '%s': expected a URL", sec, key,
+						    val);
+			m2m_smsr_peer *p = smsr ? &cfg->smsr_peers[(*np)++] : &cfg->peers[(*np)++];
 			snprintf(p->id, sizeof p->id, "%s", key);
 			snprintf(p->url, sizeof p->url, "%s", val);
 			continue;
 		}
 		if (strcmp(sec, "callers") == 0) {
 			if (cfg->ncallers == M2M_SMSR_PEERS_MAX || strlen(key) >= M2M_SMSR_STR ||
-			    strlen(val) >= M2M_SMSR_STR || !oid_ok(val))
-				return fail(errbuf, errlen,
-					    "[callers] %s = '%s': an object identifier expected", key,
-					    val);
+			    strlen(val) >= M2M_SMSR_STR || !m2m_cfg_oid_ok(val))
+				return m2m_cfg_fail(
+					errbuf, errlen,
+					"[callers] %s = '%s': an object identifier expected", key,
+					val);
 			m2m_smsr_caller_map *m = &cfg->callers[cfg->ncallers++];
 			snprintf(m->cn, sizeof m->cn, "%s", key);
 			snprintf(m->oid, sizeof m->oid, "%s", val);
@@ -310,8 +243,8 @@ static m2m_err load_lists(const m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, 
 			if (n > 0) {
 				if (cfg->nplma == M2M_SMSR_PLMA_MAX || n >= M2M_SMSR_STR ||
 				    strlen(key) >= M2M_SMSR_STR)
-					return fail(errbuf, errlen, "[plma] %s: too many or too long",
-						    key);
+					return m2m_cfg_fail(errbuf, errlen,
+							    "[plma] %s: too many or too long", key);
 				m2m_smsr_plma *p = &cfg->plma[cfg->nplma++];
 				snprintf(p->sp, sizeof p->sp, "%s", key);
 				snprintf(p->mno, sizeof p->mno, "%.*s", (int)n, s);
@@ -328,12 +261,19 @@ static m2m_err load(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errle
 	m2m_err err;
 
 	memset(cfg, 0, sizeof *cfg);
-	if ((err = load_lists(c, cfg, errbuf, errlen)) || (err = load_smsr(c, cfg, errbuf, errlen)) ||
-	    (err = load_es(c, cfg, errbuf, errlen)) || (err = load_smpp(c, cfg, errbuf, errlen)) ||
+	if ((err = load_lists(c, cfg, errbuf, errlen)) ||
+	    (err = load_smsr(c, cfg, errbuf, errlen)) || (err = load_es(c, cfg, errbuf, errlen)) ||
+	    (err = load_smpp(c, cfg, errbuf, errlen)) ||
 	    (err = load_scp81(c, cfg, errbuf, errlen)) ||
 	    (err = load_engine(c, cfg, errbuf, errlen)) ||
-	    (err = load_es1(c, cfg, errbuf, errlen)))
+	    (err = load_es1(c, cfg, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es7", "gp_cert", cfg->es7_gp_cert, sizeof cfg->es7_gp_cert,
+			       false, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es7", "gp_key", cfg->es7_gp_key, sizeof cfg->es7_gp_key, false,
+			       errbuf, errlen)))
 		return err;
+	if ((cfg->es7_gp_cert[0] == '\0') != (cfg->es7_gp_key[0] == '\0'))
+		return m2m_cfg_fail(errbuf, errlen, "[es7] gp_cert and gp_key go together");
 	return M2M_OK;
 }
 
@@ -383,5 +323,13 @@ const char *m2m_smsr_peer_url(const m2m_smsr_cfg *cfg, const char *id)
 	for (size_t i = 0; i < cfg->npeers; i++)
 		if (strcmp(cfg->peers[i].id, id) == 0)
 			return cfg->peers[i].url;
+	return NULL;
+}
+
+const char *m2m_smsr_smsr_peer_url(const m2m_smsr_cfg *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->nsmsr_peers; i++)
+		if (strcmp(cfg->smsr_peers[i].id, id) == 0)
+			return cfg->smsr_peers[i].url;
 	return NULL;
 }

@@ -11,6 +11,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_es7.h"
 
 /* ---- the bearer's view of the store ---- */
 
@@ -158,6 +159,8 @@ static m2m_err build(const smsr_slot *sl, m2m_es5_cmd *c)
 		return m2m_es5_notification_confirm(c, (uint16_t)sl->job.seq);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		return smsr_es3_build(sl, c);
+	if (smsr_es7_kind(sl->kind))
+		return smsr_es7_build(sl, c);
 	if (aid_of(sl, aid) != M2M_OK)
 		return M2M_ERR_FORMAT;
 	if (strcmp(sl->kind, "enable") == 0)
@@ -173,6 +176,7 @@ static void slot_free(smsr *s, smsr_slot *sl)
 {
 	if (sl->used && s->inflight > 0)
 		s->inflight--;
+	smsr_job_clear(&sl->job);
 	memset(sl, 0, sizeof *sl);
 }
 
@@ -190,8 +194,11 @@ static void send_slot(smsr *s, smsr_slot *sl)
 	m2m_err err;
 
 	m2m_es5_cmd_init(&c);
-	err = build(sl, &c);
-	if (err == M2M_OK)
+	if (strcmp(sl->kind, "senddata") == 0)
+		err = smsr_senddata_send(s, sl); /* the SM-DP's opaque Data, not a command set */
+	else
+		err = build(sl, &c);
+	if (err == M2M_OK && strcmp(sl->kind, "senddata") != 0)
 		err = smsr_https_for(s, sl->eid) ? smsr_https_send(s, sl, &c)
 						 : m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
 	m2m_es5_cmd_free(&c);
@@ -234,6 +241,17 @@ static void start(smsr *s, const m2m_store_job *job)
 		slot_free(s, sl);
 		return;
 	}
+	if (smsr_es7_locked_out(s, sl)) { /* an SM-SR change holds the eUICC */
+		slot_free(s, sl);
+		return;
+	}
+	if (smsr_chain_blocks(s, sl->eid, sl->kind)) {
+		/* An exchange holds the eUICC (smsr_chain.c): later, not now. */
+		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
+				    "waits for an ES8 exchange");
+		slot_free(s, sl);
+		return;
+	}
 	if (job->deadline_ms > 0 && now > job->deadline_ms) {
 		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
 				  M2M_WS_REASON_NO_RESPONSE, NULL,
@@ -242,7 +260,11 @@ static void start(smsr *s, const m2m_store_job *job)
 		slot_free(s, sl);
 		return;
 	}
-	if (m2m_sms_bearer_busy(s->sms, sl->eid_bin)) {
+	/* A job going into the eUICC's open SCP81 session (one that lingers for an exchange)
+	 * needs no trigger: it does not wait for the SMS bearer, whose trigger PoR may stay
+	 * out as long as the session. Any other waits, or its trigger could not be sent. */
+	if (!(s->scp81 != NULL && m2m_scp81_server_in_session(s->scp81, sl->eid_bin)) &&
+	    m2m_sms_bearer_busy(s->sms, sl->eid_bin)) {
 		/* A command of the bearer's own (none today) or a stale one: try again soon. */
 		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
 				    "bearer busy");
@@ -318,7 +340,7 @@ static void card_refused(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
 	smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
 }
 
-static void bearer_failed(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
+void smsr_engine_bearer_failed(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
 {
 	int64_t now = m2m_store_now_ms(), next;
 	unsigned shift = sl->attempts < 10 ? (unsigned)sl->attempts : 10;
@@ -348,6 +370,10 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 		return;
 	if (sl == NULL || !sl->used)
 		return;
+	if (strcmp(sl->kind, "senddata") == 0) {
+		smsr_senddata_result(s, sl, r);
+		goto done;
+	}
 	if (sl->verifying) {
 		if (state_reached(sl, r))
 			goto success;
@@ -376,7 +402,7 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 	case M2M_ES5_UNDELIVERED:
 	case M2M_ES5_TIMEOUT:
 	case M2M_ES5_TRANSPORT:
-		bearer_failed(s, sl, r);
+		smsr_engine_bearer_failed(s, sl, r);
 		break;
 	default:
 		card_refused(s, sl, r);
@@ -389,6 +415,12 @@ success:
 		smsr_answer(s, sl->id, &sl->job, sl->eid, &stt);
 	}
 done:
+	slot_free(s, sl);
+	smsr_engine_kick(s);
+}
+
+void smsr_engine_done(smsr *s, smsr_slot *sl)
+{
 	slot_free(s, sl);
 	smsr_engine_kick(s);
 }
@@ -422,8 +454,10 @@ void smsr_engine_stop(smsr *s)
 		event_free(s->tick);
 	s->tick = NULL;
 	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency; i++)
-		if (s->slots[i].used)
+		if (s->slots[i].used) {
 			m2m_store_job_release(s->st, s->slots[i].id, s->cfg->worker);
+			smsr_job_clear(&s->slots[i].job);
+		}
 	free(s->slots);
 	s->slots = NULL;
 }

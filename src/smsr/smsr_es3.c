@@ -1,6 +1,7 @@
-/* ES3 (SM-DP -> SM-SR): GetEIS and ProfileDownloadCompleted (answered from the store) and
- * the dispatch of CreateISDP (smsr_es3_create.c) and of the profile functions
- * (smsr_es3_profile.c); docs/smsr.md "ES3". Other ES3 functions go
+/* ES3 (SM-DP -> SM-SR): GetEIS and ProfileDownloadCompleted (answered from the store), the
+ * dispatch of CreateISDP (smsr_es3_create.c), of the profile functions (smsr_es3_profile.c)
+ * and of SendData (smsr_es3_senddata.c), and the two answer forms of the functions that need
+ * the card (ReplyTo, or held on the exchange); docs/smsr.md "ES3". Other ES3 functions go
  * to the ES4 handler, which refuses what it does not serve. */
 #include <ctype.h>
 #include <stdio.h>
@@ -49,6 +50,57 @@ bool smsr_es3_find_eis(smsr *s, const char *eid, m2m_store_eis *e, m2m_ws_exec_s
 	else if (err != M2M_OK)
 		smsr_es3_store_failed(s, stt);
 	return err == M2M_OK;
+}
+
+/* ---- answers: ReplyTo or held ---- */
+
+bool smsr_es3_answer_mode(const m2m_ws_call *call, m2m_ws_deferred *d, m2m_ws_hold **hold,
+			  m2m_ws_exec_status *stt)
+{
+	*hold = NULL;
+	if (m2m_ws_defer(call, d) == M2M_OK || m2m_ws_hold_begin(call, hold) == M2M_OK)
+		return true;
+	m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL,
+			  "no way to answer: ReplyTo is none");
+	return false;
+}
+
+int smsr_es3_binding(const m2m_ws_call *call, const m2m_ws_deferred *d,
+		     const m2m_ws_hold *hold)
+{
+	return hold != NULL ? (int)call->binding : (int)d->binding;
+}
+
+m2m_ws_reply smsr_es3_hold(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
+			   uint64_t vp, m2m_ws_msg *resp)
+{
+	m2m_ws_exec_status stt;
+
+	if (smsr_held_add(s, hold, job_id, call, vp) != M2M_OK) {
+		/* Queued and durable: the ws server answers the unused hold with this. */
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "out of memory");
+		m2m_ws_response_set_status(resp, &stt);
+		return M2M_WS_REPLY_NOW;
+	}
+	return M2M_WS_REPLY_HOLD;
+}
+
+void smsr_es3_complete(smsr *s, int64_t job_id, const smsr_job *j, m2m_ws_fn fn,
+		       m2m_ws_msg *m)
+{
+	if (j->reply_to[0] != '\0') {
+		if (m == NULL)
+			return;
+		m2m_ws_deferred d = {.fn = fn,
+				     .binding = (m2m_ws_binding)j->binding,
+				     .relates_to = (char *)j->relates_to,
+				     .reply_to = (char *)j->reply_to};
+		smsr_out_answer(s->out, &d, m);
+		return;
+	}
+	smsr_held_complete(s, job_id, j, m);
+	m2m_ws_msg_free(m);
 }
 
 void smsr_es3_store_failed(smsr *s, m2m_ws_exec_status *stt)
@@ -136,41 +188,21 @@ static bool read_address(const m2m_ws_node *body, m2m_store_profile *p, m2m_ws_e
 	return true;
 }
 
-/* The profile named by Iccid, on this eUICC, created by this SM-DP and still CREATED. */
+/* The profile named by Iccid, on this eUICC, created by this SM-DP, CREATED or DISABLED. */
 static bool find_created(smsr *s, const m2m_ws_call *call, const char *eid,
 			 m2m_store_profile *p, m2m_ws_exec_status *stt)
 {
 	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
-	const char *iccid = NULL;
-	m2m_err err;
 
-	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Iccid", &iccid) != M2M_OK) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_INVALID,
-				  NULL, "Iccid missing");
+	if (!smsr_profile_of_call(s, m2m_ws_msg_body(call->msg), eid, p, stt) ||
+	    !smsr_made_by(p, oid, p->iccid, stt))
 		return false;
-	}
-	err = m2m_store_profile_get_by_iccid(s->st, iccid, p);
-	if (err == M2M_OK && strcmp(p->eid, eid) != 0)
-		err = M2M_END;
-	if (err == M2M_END) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_UNKNOWN,
-				  iccid, "unknown ICCID on this eUICC");
-		return false;
-	}
-	if (err != M2M_OK) {
-		smsr_es3_store_failed(s, stt);
-		return false;
-	}
-	if (strcmp(p->smdp_id, oid) != 0) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
-				  M2M_WS_REASON_UNAUTHORISED, iccid,
-				  "the profile was not created by '%s'", oid);
-		return false;
-	}
-	if (p->state != M2M_STORE_PROFILE_CREATED) {
+	/* DISABLED too: an audit that ran between the last SendData and this call found the
+	 * installed profile on the card (and a repeat of this call is then harmless). */
+	if (p->state != M2M_STORE_PROFILE_CREATED && p->state != M2M_STORE_PROFILE_DISABLED) {
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROFILE,
-				  M2M_WS_REASON_NOT_ALLOWED, iccid,
-				  "the profile is not in the state CREATED");
+				  M2M_WS_REASON_NOT_ALLOWED, p->iccid,
+				  "the profile is neither CREATED nor DISABLED");
 		return false;
 	}
 	return true;
@@ -242,6 +274,8 @@ m2m_ws_reply smsr_es3_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	case M2M_WS_ES3_DISABLE_PROFILE:
 	case M2M_WS_ES3_DELETE_ISDP:
 		return smsr_es3_profile_call(s, call, response);
+	case M2M_WS_ES3_SEND_DATA:
+		return smsr_es3_send_data(s, call, response);
 	default:
 		return smsr_es4_handle(arg, call, response);
 	}

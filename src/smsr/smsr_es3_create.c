@@ -1,8 +1,9 @@
 /* ES3 CreateISDP (docs/smsr.md "ES3"): checks (EID, ICCID free, memory), allocates the next
  * free ISD-P TAR, writes the profile row CREATED (owner MNO and SM-DP) and queues the
  * `create_isdp` job (INSTALL [for install and make selectable] to the ISD-R) in one
- * transaction. The answer, with Isd-p-aid, goes to ReplyTo when the job ends
- * (smsr_es3_create_answer); a failed creation removes the row again. */
+ * transaction. The answer, with Isd-p-aid, goes to ReplyTo, or on the held exchange when
+ * there is none, when the job ends (smsr_es3_create_answer); a failed creation removes the
+ * row again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,7 @@ static bool check_request(smsr *s, const m2m_ws_node *body, const m2m_store_eis 
 }
 
 static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
-		     const m2m_ws_deferred *d, uint32_t mem)
+		     const m2m_ws_deferred *d, const m2m_ws_hold *hold, uint32_t mem)
 {
 	smsr_job_init(j); /* fn -1: smsr_answer leaves the answer to smsr_es3_create_answer */
 	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
@@ -107,7 +108,7 @@ static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profi
 	j->mem = mem;
 	if (call->function_call_id != NULL)
 		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
-	j->binding = d->binding;
+	j->binding = smsr_es3_binding(call, d, hold);
 	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
 	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
 }
@@ -137,6 +138,7 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	m2m_store_eis e;
 	m2m_store_profile p;
 	m2m_ws_deferred d;
+	m2m_ws_hold *hold = NULL;
 	smsr_job j;
 	uint8_t tar[3], aid[M2M_ES5_AID_SIZE];
 	uint32_t mem = 0;
@@ -150,11 +152,6 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	if (!smsr_es3_read_eid(body, p.eid, &stt) || !smsr_es3_find_eis(s, p.eid, &e, &stt) ||
 	    !check_request(s, body, &e, &p, &mem, &stt))
 		goto refused;
-	if (m2m_ws_defer(call, &d) != M2M_OK) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  NULL, "CreateISDP needs a ReplyTo for its answer");
-		goto refused;
-	}
 	if (next_tar(s, p.eid, tar) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
 				  M2M_WS_REASON_INSUFFICIENT_MEMORY, p.eid, "no free ISD-P TAR");
@@ -166,15 +163,19 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	p.state = M2M_STORE_PROFILE_CREATED;
 	p.allocated_memory = mem;
 	p.updated_ms = m2m_store_now_ms();
-	fill_job(&j, call, &p, &d, mem);
+	/* Last check: a hold begun must be answered (the ws server does it on a NOW reply). */
+	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
+		goto refused;
+	fill_job(&j, call, &p, &d, hold, mem);
 	if (queue(s, &p, &j, vp, &id) != M2M_OK) {
 		smsr_es3_store_failed(s, &stt);
 		goto refused;
 	}
-	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s, ISD-P %s", call->fn->name,
-		 call->caller->id, (long long)id, p.eid, p.iccid, p.isdp_aid);
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s, ISD-P %s%s", call->fn->name,
+		 call->caller->id, (long long)id, p.eid, p.iccid, p.isdp_aid,
+		 hold != NULL ? " (held)" : "");
 	smsr_engine_kick(s);
-	reply = M2M_WS_REPLY_LATER;
+	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, p.eid, p.iccid);
@@ -202,17 +203,11 @@ void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_stat
 	const smsr_job *j = &sl->job;
 	m2m_ws_msg *m = NULL;
 
-	if (j->reply_to[0] == '\0')
-		return;
 	if (m2m_ws_response_new(M2M_WS_ES3_CREATE_ISDP, stt, &m) != M2M_OK ||
 	    m2m_ws_add(m, NULL, "Isd-p-aid", j->aid, NULL) != M2M_OK) {
 		m2m_warn(SMSR_LOG, "job %lld: CreateISDP answer not built", (long long)sl->id);
 		m2m_ws_msg_free(m);
-		return;
+		m = NULL; /* a held exchange then gets a Receiver fault */
 	}
-	m2m_ws_deferred d = {.fn = M2M_WS_ES3_CREATE_ISDP,
-			     .binding = (m2m_ws_binding)j->binding,
-			     .relates_to = (char *)j->relates_to,
-			     .reply_to = (char *)j->reply_to};
-	smsr_out_answer(s->out, &d, m);
+	smsr_es3_complete(s, sl->id, j, M2M_WS_ES3_CREATE_ISDP, m);
 }

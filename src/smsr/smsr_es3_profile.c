@@ -1,6 +1,7 @@
 /* ES3 EnableProfile, DisableProfile and DeleteISDP from an SM-DP (docs/smsr.md "ES3"): on a
  * profile this SM-DP created, POL2 checked, the same `enable` / `disable` / `delete` jobs as
- * ES4; the answer (status only) goes to ReplyTo when the job ends (smsr_answer). */
+ * ES4; the answer (status only) goes to ReplyTo, or on the held exchange when there is none,
+ * when the job ends (smsr_answer). */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,39 +48,17 @@ static bool check(smsr *s, const m2m_ws_call *call, const char *eid, m2m_smsr_ac
 		  m2m_store_profile *p, m2m_ws_exec_status *stt)
 {
 	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
-	const char *iccid = NULL;
 	m2m_store_profile en;
-	m2m_err err;
 
-	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Iccid", &iccid) != M2M_OK) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_INVALID,
-				  NULL, "Iccid missing");
+	if (!smsr_profile_of_call(s, m2m_ws_msg_body(call->msg), eid, p, stt) ||
+	    !smsr_made_by(p, oid, p->iccid, stt))
 		return false;
-	}
-	err = m2m_store_profile_get_by_iccid(s->st, iccid, p);
-	if (err == M2M_OK && strcmp(p->eid, eid) != 0)
-		err = M2M_END;
-	if (err != M2M_OK) {
-		if (err == M2M_END)
-			m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID,
-					  M2M_WS_REASON_UNKNOWN, iccid,
-					  "unknown ICCID on this eUICC");
-		else
-			smsr_es3_store_failed(s, stt);
-		return false;
-	}
-	if (strcmp(p->smdp_id, oid) != 0) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
-				  M2M_WS_REASON_UNAUTHORISED, iccid,
-				  "the profile was not created by '%s'", oid);
-		return false;
-	}
 	memset(&en, 0, sizeof en);
 	return m2m_smsr_pol2_allows(act, p, enabled_of(s, eid, &en) ? &en : NULL, stt);
 }
 
 static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
-		     const m2m_ws_deferred *d)
+		     const m2m_ws_deferred *d, const m2m_ws_hold *hold)
 {
 	smsr_job_init(j);
 	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
@@ -89,7 +68,7 @@ static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profi
 	j->role = call->caller->role;
 	if (call->function_call_id != NULL)
 		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
-	j->binding = d->binding;
+	j->binding = smsr_es3_binding(call, d, hold);
 	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
 	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
 }
@@ -101,6 +80,7 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
 	m2m_store_eis e;
 	m2m_store_profile p;
 	m2m_ws_deferred d;
+	m2m_ws_hold *hold = NULL;
 	m2m_smsr_action act;
 	const char *kind = kind_of(call->fn->id, &act);
 	smsr_job j;
@@ -117,21 +97,22 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
 	m2m_store_eis_clear(&e);
 	if (!ok || !check(s, call, eid, act, &p, &stt))
 		goto refused;
-	if (m2m_ws_defer(call, &d) != M2M_OK) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  NULL, "%s needs a ReplyTo for its answer", call->fn->name);
+	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
 		goto refused;
-	}
-	fill_job(&j, call, &p, &d);
+	fill_job(&j, call, &p, &d, hold);
 	if (smsr_job_queue(s->st, eid, kind, &j, m2m_store_now_ms() + (int64_t)vp * 1000, &id) !=
 	    M2M_OK) {
 		smsr_es3_store_failed(s, &stt);
 		goto refused;
 	}
-	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s", call->fn->name, call->caller->id,
-		 (long long)id, eid, p.iccid);
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s%s", call->fn->name, call->caller->id,
+		 (long long)id, eid, p.iccid, hold != NULL ? " (held)" : "");
+	/* The SM-DP acts on its profile: an ES8 exchange it left open on the eUICC is over
+	 * (the error sub-routine's DeleteISDP must not wait for it to time out). */
+	smsr_chain_set(s, eid, false);
 	smsr_engine_kick(s);
-	reply = M2M_WS_REPLY_LATER;
+	/* Held: smsr_answer completes it (the job's fn is set). */
+	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);

@@ -13,6 +13,8 @@
 #include "smsr/eis_xml.h"
 #include "smsr/es1.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_es7.h"
+#include "smsr/smsr_es4_more.h"
 
 /* ---- status in the function-call record ---- */
 
@@ -51,7 +53,7 @@ void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt)
 
 static bool visible(smsr *s, int role, const char *caller, const char *mno_id)
 {
-	return m2m_smsr_authorised(s->cfg, (m2m_ws_role)role, caller, mno_id, NULL);
+	return smsr_authorised(s, role, caller, mno_id, NULL); /* PLMA from the store */
 }
 
 /* The Eis element with the caller's profiles only and no key values. */
@@ -91,103 +93,18 @@ m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const 
 	return m;
 }
 
-/* ---- held requests ---- */
-
-static void held_free(smsr_held *h)
-{
-	if (h->timer != NULL)
-		event_free(h->timer);
-	free(h);
-}
-
-static void held_unlink(smsr *s, smsr_held *h)
-{
-	for (smsr_held **p = &s->held; *p != NULL; p = &(*p)->next)
-		if (*p == h) {
-			*p = h->next;
-			return;
-		}
-}
-
-/* The hold time ran out: EXPIRED on the exchange; the job goes on (its answer is recorded
- * for a repeat of the call). */
-static void held_expire(evutil_socket_t fd, short what, void *arg)
-{
-	smsr_held *h = arg;
-	smsr *s = h->s;
-	m2m_ws_exec_status stt;
-	m2m_ws_msg *m = NULL;
-
-	(void)fd;
-	(void)what;
-	m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_NO_RESPONSE,
-			  NULL, "no answer from the eUICC within the hold time");
-	if (m2m_ws_response_new(m2m_ws_hold_fn(h->hold), &stt, &m) != M2M_OK)
-		m = NULL;
-	m2m_info(SMSR_LOG, "held call %s of %s: hold time over", h->call_id, h->caller);
-	m2m_ws_server_complete(h->hold, m);
-	m2m_ws_msg_free(m);
-	held_unlink(s, h);
-	held_free(h);
-}
-
-static m2m_err held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
-			uint64_t vp)
-{
-	smsr_held *h = calloc(1, sizeof *h);
-	uint64_t secs = vp < s->cfg->hold_max_s ? vp : s->cfg->hold_max_s;
-	struct timeval tv = {.tv_sec = (time_t)secs};
-
-	if (h == NULL)
-		return M2M_ERR_NOMEM;
-	h->s = s;
-	h->job_id = job_id;
-	h->hold = hold;
-	snprintf(h->caller, sizeof h->caller, "%s", call->caller->id);
-	if (call->function_call_id != NULL)
-		snprintf(h->call_id, sizeof h->call_id, "%s", call->function_call_id);
-	h->timer = evtimer_new(s->base, held_expire, h);
-	if (h->timer == NULL || evtimer_add(h->timer, &tv) != 0) {
-		held_free(h);
-		return M2M_ERR_NOMEM;
-	}
-	h->next = s->held;
-	s->held = h;
-	return M2M_OK;
-}
-
-void smsr_held_drop_all(smsr *s)
-{
-	while (s->held != NULL) {
-		smsr_held *h = s->held;
-		s->held = h->next;
-		held_free(h); /* the ws server answers (or drops) the hold itself */
-	}
-}
-
-static bool held_matches(const smsr_held *h, int64_t job_id, const smsr_job *j)
-{
-	if (h->job_id != 0)
-		return h->job_id == job_id;
-	return j->call_id[0] != '\0' && strcmp(h->caller, j->caller) == 0 &&
-	       strcmp(h->call_id, j->call_id) == 0;
-}
+/* ---- answers ---- */
 
 static void answer_held(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
 			const m2m_ws_exec_status *stt)
 {
-	for (smsr_held **ph = &s->held; *ph != NULL;) {
-		smsr_held *h = *ph;
-		if (!held_matches(h, job_id, j)) {
-			ph = &h->next;
-			continue;
-		}
-		m2m_ws_msg *m = smsr_response(s, j->fn, stt, eid, j->caller, j->role);
-		m2m_ws_server_complete(h->hold, m);
-		m2m_ws_msg_free(m);
-		*ph = h->next;
-		held_free(h);
-	}
+	m2m_ws_msg *m;
+
+	if (!smsr_held_any(s, job_id, j))
+		return;
+	m = smsr_response(s, j->fn, stt, eid, j->caller, j->role);
+	smsr_held_complete(s, job_id, j, m);
+	m2m_ws_msg_free(m);
 }
 
 void smsr_answer(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
@@ -261,30 +178,6 @@ static bool find_eis(smsr *s, const char *eid, m2m_ws_exec_status *stt)
 	if (err == M2M_END)
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_UNKNOWN, eid,
 				  "unknown EID");
-	else if (err != M2M_OK)
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
-				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "store: %s",
-				  m2m_store_errmsg(s->st));
-	return err == M2M_OK;
-}
-
-static bool find_profile(smsr *s, const m2m_ws_node *body, const char *eid, m2m_store_profile *p,
-			 m2m_ws_exec_status *stt)
-{
-	const char *iccid = NULL;
-	m2m_err err;
-
-	if (m2m_ws_get_text(body, "Iccid", &iccid) != M2M_OK) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_INVALID,
-				  NULL, "Iccid missing");
-		return false;
-	}
-	err = m2m_store_profile_get_by_iccid(s->st, iccid, p);
-	if (err == M2M_OK && strcmp(p->eid, eid) != 0)
-		err = M2M_END; /* a profile of another eUICC is unknown on this one */
-	if (err == M2M_END)
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_ICCID, M2M_WS_REASON_UNKNOWN,
-				  iccid, "unknown ICCID on this eUICC");
 	else if (err != M2M_OK)
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
 				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "store: %s",
@@ -396,8 +289,8 @@ static m2m_ws_reply update_pol2(smsr *s, const m2m_ws_call *call, m2m_ws_msg *re
 
 	memset(&p, 0, sizeof p);
 	if (!read_eid(body, eid, &stt) || !find_eis(s, eid, &stt) ||
-	    !find_profile(s, body, eid, &p, &stt) ||
-	    !m2m_smsr_authorised(s->cfg, call->caller->role, call->caller->id, p.mno_id, &stt) ||
+	    !smsr_profile_of_call(s, body, eid, &p, &stt) ||
+	    !smsr_authorised(s, call->caller->role, call->caller->id, p.mno_id, &stt) ||
 	    m2m_smsr_pol2_parse(m2m_ws_find(body, "pol2"), &bits, &stt) != M2M_OK)
 		goto refused;
 	p.pol2 = bits;
@@ -458,7 +351,7 @@ static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_defe
 		*reply = M2M_WS_REPLY_NOW;
 	} else if (hold != NULL) {
 		/* A repeat without ReplyTo of a call still running: held until its job ends. */
-		*reply = held_add(s, hold, 0, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
+		*reply = smsr_held_add(s, hold, 0, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
 								 : M2M_WS_REPLY_NOW;
 		if (*reply == M2M_WS_REPLY_NOW) {
 			m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
@@ -491,8 +384,8 @@ static bool check_profile_call(smsr *s, const m2m_ws_call *call, const char *eid
 									   : M2M_SMSR_ACT_DELETE;
 	bool has_en;
 
-	if (!find_profile(s, body, eid, p, stt) ||
-	    !m2m_smsr_authorised(s->cfg, call->caller->role, call->caller->id, p->mno_id, stt))
+	if (!smsr_profile_of_call(s, body, eid, p, stt) ||
+	    !smsr_authorised(s, call->caller->role, call->caller->id, p->mno_id, stt))
 		return false;
 	memset(&en, 0, sizeof en);
 	has_en = find_enabled(s, eid, &en);
@@ -566,7 +459,7 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 		 (long long)id, eid, p.iccid, hold != NULL ? " (held)" : "");
 	if (hold != NULL) {
 		/* Queued and durable: if the hold cannot be kept, the answer is a repeat away. */
-		reply = held_add(s, hold, id, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
+		reply = smsr_held_add(s, hold, id, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
 								 : M2M_WS_REPLY_NOW;
 		if (reply == M2M_WS_REPLY_NOW) {
 			m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
@@ -639,7 +532,15 @@ m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	case M2M_WS_ES4_DISABLE_PROFILE:
 	case M2M_WS_ES4_DELETE_PROFILE:
 		return card_call(s, call, response);
+	case M2M_WS_ES4_PREPARE_SMSR_CHANGE:
+	case M2M_WS_ES4_SMSR_CHANGE:
+	case M2M_WS_ES7_HANDOVER_EUICC:
+	case M2M_WS_ES7_AUTHENTICATE_SMSR:
+	case M2M_WS_ES7_CREATE_ADDITIONAL_KEY_SET:
+		return smsr_es7_handle(s, call, response); /* the SM-SR change */
 	default:
+		if (smsr_es4_more_serves(call->fn->id)) /* smsr_es4_more.c */
+			return smsr_es4_more_handle(s, call, response);
 		return unsupported(s, call, response);
 	}
 }

@@ -34,10 +34,25 @@ typedef struct {
 	char reply_to[512];               /* "" = no deferred answer */
 	char relates_to[256];
 	uint32_t mem;                     /* create_isdp: RequiredMemory (0: the card's default) */
+	char data[1024];                  /* ES7 relays (smsr_es7*.c): their Data as hex */
+	/* senddata (ES3.SendData): the SM-DP's Data (heap, smsr_job_clear), where it goes and
+	 * MoreToDo. Never logged. */
+	m2m_buf es8;
+	int route;                        /* smsr_route */
+	bool more;
 } smsr_job;
+
+/* Where a SendData's Data goes (smsr_es3_senddata.c, docs/smsr.md "ES3.SendData"). */
+typedef enum {
+	SMSR_ROUTE_ISDR = 1,  /* C-APDU script of key establishment: the ISD-R */
+	SMSR_ROUTE_ISDP,      /* other C-APDU script: the ISD-P (SMS: its TAR; HTTPS: targeted) */
+	SMSR_ROUTE_SCP03T,    /* SCP03t TLVs: the ISD-P over HTTPS only */
+} smsr_route;
 
 /* smsr_job.c */
 void smsr_job_init(smsr_job *j);
+/* Frees (and wipes) data. */
+void smsr_job_clear(smsr_job *j);
 m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out);
 m2m_err smsr_job_decode(const uint8_t *p, size_t n, smsr_job *j);
 /* Queues a job for eid (inside the caller's transaction, if any). */
@@ -93,9 +108,11 @@ typedef struct {
 	size_t inflight;
 	smsr_out *out;
 	smsr_waiter *waiters;
-	smsr_held *held;
+	smsr_held *held;          /* ES4 and ES3 holds (smsr_held.c) */
+	struct smsr_chain *chains; /* ES8 exchanges in progress (smsr_chain.c) */
 	bool stopping;
 	char address[M2M_SMSR_STR + 64]; /* our ES endpoint URL (wsa:From) */
+	struct smsr_es7 *es7;     /* ES7 state (smsr_es7.c, its own header); NULL when unused */
 } smsr;
 
 /* smsr_es4.c: the ws handler. */
@@ -109,6 +126,24 @@ void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt);
 /* Sends the answer of a finished job to its ReplyTo and to the waiters of its call. */
 void smsr_answer(smsr *s, int64_t job_id, const smsr_job *j, const char *eid,
 		 const m2m_ws_exec_status *stt);
+/* smsr_chain.c: an exchange in progress on an eUICC (ES8: SendData with MoreToDo; ES7: the
+ * relayed 3A01 before its 3A02): only its jobs run there until it ends or SMSR_CHAIN_MS pass
+ * without its next step. */
+#define SMSR_CHAIN_MS 20000
+typedef struct smsr_chain smsr_chain;
+void smsr_chain_set(smsr *s, const char *eid, bool open);
+bool smsr_chain_open(smsr *s, const char *eid);
+/* A job of kind may not run on eid now: an exchange holds it and the job is not one. */
+bool smsr_chain_blocks(smsr *s, const char *eid, const char *kind);
+void smsr_chain_free_all(smsr *s);
+/* smsr_held.c: requests held open until their job ends (job_id) or, for a repeat (job_id 0),
+ * until the job of the same call ends; EXPIRED when the hold time (the smaller of vp and
+ * [engine] hold_max) runs out. */
+m2m_err smsr_held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
+		      uint64_t vp);
+bool smsr_held_any(const smsr *s, int64_t job_id, const smsr_job *j);
+/* Answers every hold of the job with m (which stays the caller's). */
+void smsr_held_complete(smsr *s, int64_t job_id, const smsr_job *j, const m2m_ws_msg *m);
 /* Forgets the holds (at stop, before the ws server answers them). */
 void smsr_held_drop_all(smsr *s);
 
@@ -125,8 +160,40 @@ void smsr_es3_store_failed(smsr *s, m2m_ws_exec_status *stt);
 m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 m2m_err smsr_es3_build(const smsr_slot *sl, m2m_es5_cmd *c);
 void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt);
+/* smsr_lookup.c: the profile of the request's Iccid on eid (FAILED 8.2.1 / 2.1 missing,
+ * 8.2.1 / 3.9 unknown or of another eUICC, 1.2 / 4.2 store), and whether the SM-DP oid
+ * created it (FAILED 1.1 / 1.1 naming what). */
+bool smsr_profile_of_call(smsr *s, const m2m_ws_node *body, const char *eid,
+			  m2m_store_profile *p, m2m_ws_exec_status *stt);
+bool smsr_made_by(const m2m_store_profile *p, const char *oid, const char *what,
+		  m2m_ws_exec_status *stt);
 /* smsr_es3_profile.c: EnableProfile, DisableProfile, DeleteISDP from the SM-DP. */
 m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
+/* smsr_es3.c: the two answer forms of ES3 card functions. ReplyTo (d filled, *hold NULL),
+ * or none / anonymous (*hold set: the exchange is held). False (stt set) when neither. */
+bool smsr_es3_answer_mode(const m2m_ws_call *call, m2m_ws_deferred *d, m2m_ws_hold **hold,
+			  m2m_ws_exec_status *stt);
+/* The binding of the answer: the hold's (the request's) or ReplyTo's. */
+int smsr_es3_binding(const m2m_ws_call *call, const m2m_ws_deferred *d,
+		     const m2m_ws_hold *hold);
+/* Keeps hold until job_id ends (answered through smsr_answer for fn >= 0, or
+ * smsr_es3_complete) or the hold time runs out (EXPIRED). Returns the reply to give; on
+ * failure resp gets a FAILED status and the reply is NOW. */
+m2m_ws_reply smsr_es3_hold(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
+			   uint64_t vp, m2m_ws_msg *resp);
+/* The answer m (kept by the caller) of job_id: on its hold, or to the job's ReplyTo
+ * (m is then taken). */
+void smsr_es3_complete(smsr *s, int64_t job_id, const smsr_job *j, m2m_ws_fn fn,
+		       m2m_ws_msg *m);
+/* smsr_es3_senddata.c: ES3.SendData (docs/smsr.md "ES3.SendData"). */
+m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
+/* Sends a senddata slot over the eUICC's bearer (the engine's send for that kind). */
+m2m_err smsr_senddata_send(smsr *s, smsr_slot *sl);
+/* The SMS bearer's result of a senddata slot (smsr_on_result hands it over). */
+void smsr_senddata_result(smsr *s, smsr_slot *sl, const m2m_es5_result *r);
+/* The answer of a finished senddata job (status, and the card's response when it answered). */
+void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt,
+			  const uint8_t *resp, size_t n);
 
 /* smsr_engine.c */
 m2m_err smsr_engine_start(smsr *s);
@@ -134,6 +201,11 @@ void smsr_engine_stop(smsr *s);
 void smsr_engine_kick(smsr *s);
 /* Claims and starts due jobs now (the HTTPS notification: its 3A08 joins the session). */
 void smsr_engine_claim(smsr *s);
+/* The slot's job is over: frees the slot and looks for more work. */
+void smsr_engine_done(smsr *s, smsr_slot *sl);
+/* A bearer failure of the slot's command: again after back-off while retries and validity
+ * last, else FAILED with r's code. */
+void smsr_engine_bearer_failed(smsr *s, smsr_slot *sl, const m2m_es5_result *r);
 m2m_err smsr_lookup_by_eid(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE],
 			   m2m_sms_bearer_euicc *out);
 m2m_err smsr_lookup_keyset(void *arg, const uint8_t eid[M2M_ES5_EID_SIZE], uint8_t kvn,

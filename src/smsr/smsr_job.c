@@ -4,12 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "smsr/smsr_int.h"
+
+/* senddata: the largest sealed Data (64 KiB, smsr_es3_senddata.c, + IV, padding, tag) */
+#define DATA_MAX (64u * 1024u + 48u)
 
 void smsr_job_init(smsr_job *j)
 {
 	memset(j, 0, sizeof *j);
 	j->fn = -1;
+	m2m_buf_init(&j->es8);
+}
+
+void smsr_job_clear(smsr_job *j)
+{
+	if (j->es8.data != NULL)
+		m2m_wipe(j->es8.data, j->es8.len);
+	m2m_buf_free(&j->es8);
 }
 
 static m2m_err put(m2m_buf *out, const char *k, const char *v)
@@ -22,6 +34,23 @@ static m2m_err put(m2m_buf *out, const char *k, const char *v)
 		return M2M_ERR_ARG;
 	if ((err = m2m_buf_append(out, k, strlen(k))) || (err = m2m_buf_append_u8(out, '=')) ||
 	    (err = m2m_buf_append(out, v, strlen(v))) || (err = m2m_buf_append_u8(out, '\n')))
+		return err;
+	return M2M_OK;
+}
+
+/* senddata: es8=<hex> route=<n> more=1 (nothing for the other kinds). */
+static m2m_err put_data(m2m_buf *out, const smsr_job *j)
+{
+	char route[16];
+	m2m_err err;
+
+	if (j->es8.len == 0)
+		return M2M_OK;
+	snprintf(route, sizeof route, "%d", j->route);
+	if ((err = m2m_buf_append(out, "es8=", 4)) ||
+	    (err = m2m_hex_append(out, j->es8.data, j->es8.len)) ||
+	    (err = m2m_buf_append_u8(out, '\n')) || (err = put(out, "route", route)) ||
+	    (j->more && (err = put(out, "more", "1"))))
 		return err;
 	return M2M_OK;
 }
@@ -42,9 +71,28 @@ m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out)
 	    (err = put(out, "call_id", j->call_id)) || (err = put(out, "binding", binding)) ||
 	    (err = put(out, "reply_to", j->reply_to)) ||
 	    (err = put(out, "relates_to", j->relates_to)) ||
-	    (j->mem != 0 && (err = put(out, "mem", mem))))
+	    (j->mem != 0 && (err = put(out, "mem", mem))) || (err = put(out, "data", j->data)) ||
+	    (err = put_data(out, j)))
 		return err;
 	return M2M_OK;
+}
+
+static m2m_err set_data(m2m_buf *dst, const char *v, size_t n)
+{
+	char *hex;
+	m2m_err err;
+
+	if (n == 0 || n % 2 != 0 || n > 2 * DATA_MAX || dst->len != 0)
+		return M2M_ERR_FORMAT;
+	hex = malloc(n + 1);
+	if (hex == NULL)
+		return M2M_ERR_NOMEM;
+	memcpy(hex, v, n);
+	hex[n] = '\0';
+	err = m2m_hex_decode_buf(hex, dst);
+	m2m_wipe(hex, n);
+	free(hex);
+	return err == M2M_OK ? M2M_OK : M2M_ERR_FORMAT;
 }
 
 static m2m_err set(char *dst, size_t cap, const char *v, size_t n)
@@ -110,6 +158,10 @@ static m2m_err field(smsr_job *j, const char *k, size_t kn, const char *v, size_
 		return set(j->relates_to, sizeof j->relates_to, v, vn);
 	if (IS("mem"))
 		return set_u32(&j->mem, v, vn);
+	if (IS("data"))
+		return set(j->data, sizeof j->data, v, vn);
+	if (IS("es8"))
+		return set_data(&j->es8, v, vn);
 	if ((err = set_int(&x, v, vn)) != M2M_OK)
 		return err;
 	if (IS("seq") && x >= 0 && x <= 0xFFFF)
@@ -120,6 +172,10 @@ static m2m_err field(smsr_job *j, const char *k, size_t kn, const char *v, size_
 		j->role = x;
 	else if (IS("binding") && (x == M2M_WS_SOAP || x == M2M_WS_JSON))
 		j->binding = x;
+	else if (IS("route") && x >= SMSR_ROUTE_ISDR && x <= SMSR_ROUTE_SCP03T)
+		j->route = x;
+	else if (IS("more") && x == 1)
+		j->more = true;
 	else
 		return M2M_ERR_FORMAT;
 #undef IS
@@ -136,13 +192,15 @@ m2m_err smsr_job_decode(const uint8_t *p, size_t n, smsr_job *j)
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *eq;
 
-		if (nl == NULL)
+		eq = nl != NULL ? memchr(s, '=', (size_t)(nl - s)) : NULL;
+		if (eq == NULL) {
+			smsr_job_clear(j);
 			return M2M_ERR_FORMAT;
-		eq = memchr(s, '=', (size_t)(nl - s));
-		if (eq == NULL)
-			return M2M_ERR_FORMAT;
-		if ((err = field(j, s, (size_t)(eq - s), eq + 1, (size_t)(nl - eq - 1))) != M2M_OK)
+		}
+		if ((err = field(j, s, (size_t)(eq - s), eq + 1, (size_t)(nl - eq - 1))) != M2M_OK) {
+			smsr_job_clear(j);
 			return err;
+		}
 		s = nl + 1;
 	}
 	return M2M_OK;

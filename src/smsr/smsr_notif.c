@@ -2,7 +2,7 @@
  * recorded once per (EID, sequence number), the EIS updated (the profile the card enabled
  * after a switch, fall-back or roll-back), confirmed with 3A08 through a job (so it is serial
  * with the eUICC's other commands and survives a restart), POL2 auto-delete of the disabled
- * profile, and forwarded to the operators in [peers] (best effort). */
+ * profile, and forwarded to the operators and SM-DPs in [peers] (best effort). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "smsr/eis.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_es4_more.h"
 
 static bool find_enabled(smsr *s, const char *eid, m2m_store_profile *out)
 {
@@ -56,24 +57,38 @@ static bool find_switched_off(smsr *s, const char *eid, const m2m_store_profile 
 	return found;
 }
 
-static void forward(smsr *s, m2m_ws_fn fn, const char *eid, const m2m_store_profile *p)
+static void send_to(smsr *s, const char *peer, m2m_ws_fn fn, const char *eid,
+		    const m2m_store_profile *p)
 {
-	const char *url = m2m_smsr_peer_url(s->cfg, p->mno_id);
+	const char *url = peer[0] != '\0' ? m2m_smsr_peer_url(s->cfg, peer) : NULL;
 	m2m_ws_msg *m = NULL;
 
 	if (url == NULL) {
-		m2m_debug(SMSR_LOG, "%s: no peer for %s", eid, p->mno_id);
+		m2m_debug(SMSR_LOG, "%s: no peer for '%s'", eid, peer);
 		return;
 	}
+	/* The ES3 form names the profile's operator for the SM-DP (GSMA v3 XSD). */
+	bool es3 = strcmp(m2m_ws_function_get(fn)->iface, "ES3") == 0;
 	if (m2m_ws_request_new(fn, NULL, 0, &m) != M2M_OK ||
 	    m2m_ws_add(m, NULL, "Eid", eid, NULL) != M2M_OK ||
 	    m2m_ws_add(m, NULL, "Iccid", p->iccid, NULL) != M2M_OK ||
+	    (es3 && m2m_ws_add(m, NULL, "Mno-id", p->mno_id, NULL) != M2M_OK) ||
 	    m2m_ws_add_time(m, NULL, "CompletionTimestamp", time(NULL), NULL) != M2M_OK) {
 		m2m_ws_msg_free(m);
 		m2m_warn(SMSR_LOG, "%s: notification for %s not built", eid, p->iccid);
 		return;
 	}
 	smsr_out_notify(s->out, url, m);
+}
+
+/* To the operator owning the profile (ES4) and to the SM-DP that downloaded it (ES3), each
+ * when [peers] knows where it listens. */
+static void forward(smsr *s, m2m_ws_fn es4, m2m_ws_fn es3, const char *eid,
+		    const m2m_store_profile *p)
+{
+	if (smsr_onc_forward(s, p, es4)) /* the MNO's ONC (smsr_es4_onc.c) */
+		send_to(s, p->mno_id, es4, eid, p);
+	send_to(s, p->smdp_id, es3, eid, p);
 }
 
 static m2m_err queue_confirm(smsr *s, const char *eid, uint16_t seq)
@@ -192,9 +207,12 @@ void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char 
 		goto out;
 	}
 	if (sw.changed) {
-		forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now);
+		forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION,
+			M2M_WS_ES3_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now);
 		if (sw.has_before)
-			forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid, &sw.before);
+			forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION,
+				M2M_WS_ES3_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid,
+				&sw.before);
 	}
 	smsr_engine_kick(s);
 out:

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "net/tls.h"
+#include "smsr/smsr_es7.h"
 #include "smsr/smsr_int.h"
+#include "ws/endpoint.h"
 
 static void on_link(m2m_sms_bearer *b, bool up, void *arg)
 {
@@ -25,54 +26,22 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
-/* The ws server is made after the listener (its address names the bound port). */
-static void on_http(void *arg, const m2m_http_request *req, m2m_http_response *resp)
-{
-	smsr *s = arg;
-
-	m2m_ws_server_http_handler(s->ws, req, resp);
-}
-
 static m2m_err start_es(smsr *s)
 {
 	const m2m_smsr_cfg *cfg = s->cfg;
-	SSL_CTX *ctx = NULL;
-	m2m_err err;
+	m2m_ws_endpoint_opts eo = {
+		.host = cfg->es_host, .port = cfg->es_port, .cert = cfg->es_cert,
+		.key = cfg->es_key, .ca = cfg->es_ca, .address = cfg->es_address,
+		.path = "/soap/es4", .log = SMSR_LOG,
+		.ws = {.role = M2M_WS_ROLE_SMSR,
+		       .schema = s->schema,
+		       .handler = smsr_es3_handle, /* ES3, then ES4 and ES1 */
+		       .arg = s,
+		       .allow_without_cert = cfg->allow_without_cert},
+	};
 
-	if (cfg->es_cert[0] != '\0') {
-		m2m_tls_cert_opts to = {.cert_file = cfg->es_cert, .key_file = cfg->es_key,
-					.ca_file = cfg->es_ca};
-		if ((err = m2m_tls_cert_server_ctx(&to, &ctx)) != M2M_OK) {
-			m2m_error(SMSR_LOG, "TLS: %s", m2m_strerror(err));
-			return err;
-		}
-	}
-	/* Listen first: the address (wsa:From) names the port actually bound. The ws server is
-	 * made before the loop runs, so no request sees it half set up. */
-	m2m_http_server_opts ho = {.address = cfg->es_host,
-				   .port = cfg->es_port,
-				   .tls = ctx,
-				   .handler = on_http,
-				   .arg = s};
-	bool tls = ctx != NULL;
-
-	err = m2m_http_server_new(s->base, &ho, &s->http);
-	SSL_CTX_free(ctx);
-	if (err != M2M_OK)
-		return err;
-	if (cfg->es_address[0] != '\0')
-		snprintf(s->address, sizeof s->address, "%s", cfg->es_address);
-	else
-		snprintf(s->address, sizeof s->address, "%s://%s:%u/soap/es4",
-			 tls ? "https" : "http", cfg->es_host,
-			 (unsigned)m2m_http_server_port(s->http));
-	m2m_ws_server_opts wo = {.role = M2M_WS_ROLE_SMSR,
-				 .schema = s->schema,
-				 .address = s->address,
-				 .handler = smsr_es3_handle, /* ES3, then ES4 and ES1 */
-				 .arg = s,
-				 .allow_without_cert = cfg->allow_without_cert};
-	return m2m_ws_server_new(&wo, &s->ws);
+	return m2m_ws_endpoint_open(s->base, &eo, &s->http, &s->ws, s->address,
+				    sizeof s->address);
 }
 
 static m2m_err start_sms(smsr *s)
@@ -104,12 +73,14 @@ static m2m_err start_sms(smsr *s)
 
 static void stop(smsr *s)
 {
+	smsr_es7_stop(s); /* first: its workers' answers still need the loop's objects */
 	smsr_engine_stop(s);
 	if (s->sms != NULL) {
 		m2m_sms_bearer_stop(s->sms);
 		m2m_sms_bearer_free(s->sms);
 	}
 	smsr_held_drop_all(s);
+	smsr_chain_free_all(s);
 	m2m_http_server_free(s->http);
 	m2m_ws_server_free(s->ws);
 	smsr_out_free(s->out);
@@ -158,6 +129,10 @@ int m2m_smsr_run(const m2m_smsr_cfg *cfg)
 	}
 	if (start_sms(&s) != M2M_OK || smsr_engine_start(&s) != M2M_OK) {
 		m2m_error(SMSR_LOG, "SMS bearer or engine start failed");
+		goto out;
+	}
+	if (smsr_es7_start(&s) != M2M_OK) {
+		rc = 2; /* [es7] files unreadable */
 		goto out;
 	}
 	sint = evsignal_new(s.base, SIGINT, on_signal, s.base);

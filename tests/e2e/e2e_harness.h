@@ -44,7 +44,9 @@
 
 #define BOOTSTRAP "/work/shared/vectors/saip/TS48v2_SAIP2.3_NoBERTLV.der"
 #define MASTER "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f"
-#define CB_MAX 64
+#ifndef CB_MAX
+#define CB_MAX 64 /* deferred answers and notifications kept */
+#endif
 #define MNO1 "1.3.6.1.4.1.99999.1"
 #define UNKNOWN_EID "89999000000000000000000000000999"
 
@@ -53,6 +55,8 @@ typedef struct {
 	m2m_ws_exec_status st;
 	bool has_eis;
 	char aid[40]; /* Isd-p-aid of the answer, if any */
+	char fn[64];  /* the message's element name (a notification has no RelatesTo) */
+	char iccid[24]; /* Iccid of the message, if any */
 } callback;
 
 typedef struct {
@@ -191,7 +195,8 @@ static inline m2m_ws_reply cb_handler(void *arg, const m2m_ws_call *call, m2m_ws
 {
 	(void)arg;
 	(void)response;
-	if (call->dir != M2M_WS_DIR_OUT)
+	/* Answers to our calls, and notifications (the SM-SR forwarding the card's). */
+	if (call->dir != M2M_WS_DIR_OUT && call->fn->kind != M2M_WS_KIND_NOTIFICATION)
 		return M2M_WS_REPLY_NOW;
 	pthread_mutex_lock(&F->lock);
 	if (F->ncb < CB_MAX) {
@@ -203,6 +208,10 @@ static inline m2m_ws_reply cb_handler(void *arg, const m2m_ws_call *call, m2m_ws
 		const char *aid = NULL;
 		if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Isd-p-aid", &aid) == M2M_OK)
 			snprintf(c->aid, sizeof c->aid, "%s", aid);
+		const char *iccid = NULL;
+		if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Iccid", &iccid) == M2M_OK)
+			snprintf(c->iccid, sizeof c->iccid, "%s", iccid);
+		snprintf(c->fn, sizeof c->fn, "%s", call->fn->name);
 	}
 	pthread_mutex_unlock(&F->lock);
 	return M2M_WS_REPLY_NOW;
@@ -226,6 +235,24 @@ static inline void *loop(void *arg)
 	event_base_loop(arg, EVLOOP_NO_EXIT_ON_EMPTY);
 	event_free(t);
 	return NULL;
+}
+
+/* The first notification fn_name about iccid received (waits up to 30 s). */
+static inline bool wait_notification(const char *fn_name, const char *iccid, callback *out)
+{
+	for (int i = 0; i < 600; i++) {
+		pthread_mutex_lock(&F->lock);
+		for (size_t k = 0; k < F->ncb; k++)
+			if (strcmp(F->cb[k].fn, fn_name) == 0 &&
+			    strcmp(F->cb[k].iccid, iccid) == 0) {
+				*out = F->cb[k];
+				pthread_mutex_unlock(&F->lock);
+				return true;
+			}
+		pthread_mutex_unlock(&F->lock);
+		usleep(50000);
+	}
+	return false;
 }
 
 /* The callback that relates to message id mid (waits up to 30 s). */
@@ -410,8 +437,8 @@ static inline int teardown(void **state)
 
 /* ---- the operator ---- */
 
-/* A ws client with the TLS certificate of who (pki/<who>-tls.crt). */
-static inline m2m_ws_client *client(const char *who)
+/* A ws client with the TLS certificate of who (pki/<who>-tls.crt) and a time-out of ms. */
+static inline m2m_ws_client *client_timeout(const char *who, long ms)
 {
 	char ca[256], cert[256], key[256];
 	m2m_ws_client *c = NULL;
@@ -420,13 +447,18 @@ static inline m2m_ws_client *client(const char *who)
 	snprintf(cert, sizeof cert, "%s/pki/%s-tls.crt", F->dir, who);
 	snprintf(key, sizeof key, "%s/pki/%s-tls.key", F->dir, who);
 	m2m_ws_client_opts o = {
-		.http = {.ca_file = ca, .cert_file = cert, .key_file = key, .timeout_ms = 20000},
+		.http = {.ca_file = ca, .cert_file = cert, .key_file = key, .timeout_ms = ms},
 		.schema = F->schema,
 		.binding = M2M_WS_SOAP,
 		.from = F->cb_url,
 	};
 	assert_int_equal(m2m_ws_client_new(&o, &c), M2M_OK);
 	return c;
+}
+
+static inline m2m_ws_client *client(const char *who)
+{
+	return client_timeout(who, 20000);
 }
 
 /* The SM-SR's store, opened with MASTER. */
@@ -438,6 +470,22 @@ static inline m2m_store *store_open(void)
 	snprintf(url, sizeof url, "sqlite:%s/smsr.sqlite", F->dir);
 	assert_int_equal(m2m_store_open(url, MASTER, &st, err, sizeof err), M2M_OK);
 	return st;
+}
+
+/* The eUICC has exactly one job for the call call_id, and it was answered. */
+static inline void assert_one_answered_job(m2m_store *st, const char *eid, const char *call_id)
+{
+	m2m_store_job *jobs = NULL;
+	size_t n = 0, mine = 0;
+
+	assert_int_equal(m2m_store_job_list(st, eid, &jobs, &n), M2M_OK);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(jobs[k].call_id, call_id) == 0) {
+			mine++;
+			assert_int_equal(jobs[k].state, M2M_STORE_JOB_ANSWERED);
+		}
+	m2m_store_job_list_free(jobs, n);
+	assert_int_equal(mine, 1);
 }
 
 /* GET on the farm's control API (what: the path), body NUL-terminated. */
@@ -540,6 +588,105 @@ static inline void expect(const outcome *o, m2m_ws_status st, const char *subjec
 	assert_int_equal(o->st.status, st);
 	assert_string_equal(o->st.subject, subject);
 	assert_string_equal(o->st.reason, reason);
+}
+
+/* ---- set-ups with more than one SM-SR, or an HTTPS endpoint ---- */
+
+/* Starts `m2mrsp smsr --config DIR/<name>.ini` (output in <name>.out and <name>.err) and waits
+ * for its "es" line: for a second SM-SR next to the one of start_smsr. */
+static inline pid_t start_smsr_named(const char *name, char *es, size_t cap)
+{
+	char cfg[256], out[256], err[256];
+
+	snprintf(cfg, sizeof cfg, "%s/%s.ini", F->dir, name);
+	snprintf(out, sizeof out, "%s/%s.out", F->dir, name);
+	snprintf(err, sizeof err, "%s/%s.err", F->dir, name);
+	char *argv[] = {M2MRSP_BINARY, "smsr", "--config", cfg, NULL};
+	unlink(out);
+	pid_t pid = spawn(argv, out, err);
+	assert_true(pid > 0);
+	assert_true(wait_line(out, "es", es, cap));
+	return pid;
+}
+
+/* Replaces fixture_new's plain endpoint by HTTPS with mutual TLS (needs the pki): the server
+ * certificate of who (pki/<who>-tls.crt), callers proved by the pki's CA, so call->caller is
+ * the SM-SR's certificate identity; handler sees every call (it may pass them on to
+ * cb_handler for wait_callback and call). */
+static inline void callback_server_tls(m2m_ws_role role, const char *iface, const char *who,
+				       m2m_ws_handler handler)
+{
+	char cert[256], key[256], ca[256];
+	SSL_CTX *tls = NULL;
+
+	event_base_loopbreak(F->base);
+	pthread_join(F->thread, NULL);
+	m2m_http_server_free(F->http);
+	m2m_ws_server_free(F->ws);
+	snprintf(cert, sizeof cert, "%s/pki/%s-tls.crt", F->dir, who);
+	snprintf(key, sizeof key, "%s/pki/%s-tls.key", F->dir, who);
+	snprintf(ca, sizeof ca, "%s/pki/tls-ca.crt", F->dir);
+	m2m_tls_cert_opts to = {.cert_file = cert, .key_file = key, .ca_file = ca};
+	assert_int_equal(m2m_tls_cert_server_ctx(&to, &tls), M2M_OK);
+	m2m_ws_server_opts wo = {.role = role, .schema = F->schema, .handler = handler};
+	assert_int_equal(m2m_ws_server_new(&wo, &F->ws), M2M_OK);
+	m2m_http_server_opts ho = {.handler = m2m_ws_server_http_handler, .arg = F->ws,
+				   .tls = tls};
+	assert_int_equal(m2m_http_server_new(F->base, &ho, &F->http), M2M_OK);
+	SSL_CTX_free(tls);
+	snprintf(F->cb_url, sizeof F->cb_url, "https://127.0.0.1:%u/soap/%s",
+		 (unsigned)m2m_http_server_port(F->http), iface);
+	assert_int_equal(pthread_create(&F->thread, NULL, loop, F->base), 0);
+}
+
+/* ---- additions (test_smsr_senddata) ---- */
+
+#include "ws/ns.h"
+
+/* One call of fn by who to /soap/es<N> with ReplyTo = reply_to as given (M2M_WS_WSA_NONE:
+ * the caller leaves no way to answer), the message prepared (taken over); the status of the
+ * synchronous answer or of the fault into o (o->accepted when it was accepted). */
+static inline void call_reply_to(const char *who, m2m_ws_fn fn, const char *reply_to,
+				 m2m_ws_msg *m, outcome *o)
+{
+	m2m_ws_client *c = client(who);
+	m2m_ws_result res;
+	char url[128];
+
+	memset(o, 0, sizeof *o);
+	memset(&res, 0, sizeof res);
+	snprintf(url, sizeof url, "https://%s/soap/es%d", F->es,
+		 m2m_ws_iface_number(m2m_ws_function_get(fn)->iface));
+	assert_int_equal(m2m_ws_client_call(c, url, m, reply_to, &res), M2M_OK);
+	o->accepted = res.accepted;
+	if (res.fault)
+		o->st = res.error.status;
+	else if (res.response != NULL)
+		assert_int_equal(m2m_ws_msg_status(res.response, &o->st), M2M_OK);
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+}
+
+/* Switches the eUICC dev off for seconds through the farm's control API (it keeps what it
+ * is sent meanwhile). */
+static inline void farm_switch_off(int dev, int seconds)
+{
+	m2m_http_client *h = NULL;
+	m2m_http_client_opts ho = {.timeout_ms = 5000};
+	m2m_http_client_response r;
+	char url[160], body[64];
+
+	snprintf(url, sizeof url, "http://%s/devices/%s/power", F->control, F->eid[dev]);
+	snprintf(body, sizeof body, "{\"state\":\"off\",\"seconds\":%d}", seconds);
+	m2m_http_client_request rq = {.method = "POST", .url = url, .body = (uint8_t *)body,
+				      .body_len = strlen(body)};
+	memset(&r, 0, sizeof r);
+	assert_int_equal(m2m_http_client_new(&ho, &h), M2M_OK);
+	assert_int_equal(m2m_http_client_send(h, &rq, &r), M2M_OK);
+	assert_int_equal(r.status, 200);
+	m2m_http_client_response_free(&r);
+	m2m_http_client_free(h);
 }
 
 #endif

@@ -91,11 +91,12 @@ static void test_create_isdp_refusals(void **state)
 		     "Mno-id", MNO1, "RequiredMemory", "30000", NULL),
 	     &o);
 	expect(&o, M2M_WS_FAILED, "8.1.1", "3.9");
-	/* No ReplyTo: no way to send the answer with its Isd-p-aid. */
-	call("smdp1", M2M_WS_ES3_CREATE_ISDP, "c-3", 0, false, false,
-	     request(M2M_WS_ES3_CREATE_ISDP, "c-3", 0, "Iccid", "8988299000000009991",
-		     "Mno-id", MNO1, "RequiredMemory", "30000", NULL),
-	     &o);
+	/* ReplyTo none: no way to send the answer with its Isd-p-aid (without ReplyTo the
+	 * exchange is held: test_smsr_senddata). */
+	call_reply_to("smdp1", M2M_WS_ES3_CREATE_ISDP, M2M_WS_WSA_NONE,
+		      request(M2M_WS_ES3_CREATE_ISDP, "c-3", 0, "Iccid", "8988299000000009991",
+			      "Mno-id", MNO1, "RequiredMemory", "30000", NULL),
+		      &o);
 	expect(&o, M2M_WS_FAILED, "1.6", "2.1");
 	/* An MNO may not call ES3 at all (the ws layer's role check). */
 	call("mno1", M2M_WS_ES3_GET_EIS, NULL, 0, false, false,
@@ -212,11 +213,21 @@ static void test_download_completed(void **state)
 	assert_string_equal(p.msisdn, "882990000000777");
 	assert_string_equal(p.profile_type, "ts48-test");
 	m2m_store_profile_clear(&p);
-	m2m_store_close(st);
-	/* Not CREATED any more. */
+	/* DISABLED (completed, or seen installed by an audit): a repeat is accepted. */
 	call("smdp1", M2M_WS_ES3_PROFILE_DOWNLOAD_COMPLETED, NULL, 0, false, false,
-	     completed("auto-10", "8988299000000009993", false), &o);
+	     completed("auto-10", "8988299000000009993", true), &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	/* ENABLED: no longer a download to complete. */
+	assert_int_equal(m2m_store_profile_set_state(st, F->eid[0], aid,
+						     M2M_STORE_PROFILE_ENABLED, 0),
+			 M2M_OK);
+	call("smdp1", M2M_WS_ES3_PROFILE_DOWNLOAD_COMPLETED, NULL, 0, false, false,
+	     completed("auto-11", "8988299000000009993", false), &o);
 	expect(&o, M2M_WS_FAILED, "8.2", "1.2");
+	assert_int_equal(m2m_store_profile_set_state(st, F->eid[0], aid,
+						     M2M_STORE_PROFILE_DISABLED, 0),
+			 M2M_OK);
+	m2m_store_close(st);
 	/* Now the SM-DP sees its profile in GetEIS. */
 	call("smdp1", M2M_WS_ES3_GET_EIS, NULL, 0, false, false,
 	     request(M2M_WS_ES3_GET_EIS, "auto-5", 0, NULL), &o);
@@ -235,9 +246,10 @@ static void test_profile_calls(void **state)
 	call("smdp1", M2M_WS_ES3_ENABLE_PROFILE, NULL, 0, false, true,
 	     request(M2M_WS_ES3_ENABLE_PROFILE, "e-1", 0, "Iccid", F->iccid[0], NULL), &o);
 	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
-	call("smdp1", M2M_WS_ES3_ENABLE_PROFILE, NULL, 0, false, false,
-	     request(M2M_WS_ES3_ENABLE_PROFILE, "e-2", 0, "Iccid", "8988299000000009993", NULL),
-	     &o);
+	call_reply_to("smdp1", M2M_WS_ES3_ENABLE_PROFILE, M2M_WS_WSA_NONE,
+		      request(M2M_WS_ES3_ENABLE_PROFILE, "e-2", 0, "Iccid",
+			      "8988299000000009993", NULL),
+		      &o);
 	expect(&o, M2M_WS_FAILED, "1.6", "2.1");
 	/* POL2 of ProfileDownloadCompleted: DISABLE Not-Allowed; the profile is DISABLED, so
 	 * enabling is allowed and goes to the card. */

@@ -62,25 +62,6 @@ static void farm_device(int dev, m2m_buf *body)
 	farm_get(what, body);
 }
 
-static void farm_power_off(int dev, int seconds)
-{
-	m2m_http_client *h = NULL;
-	m2m_http_client_opts ho = {.timeout_ms = 5000};
-	m2m_http_client_response r;
-	char url[160], body[64];
-
-	snprintf(url, sizeof url, "http://%s/devices/%s/power", F->control, F->eid[dev]);
-	snprintf(body, sizeof body, "{\"state\":\"off\",\"seconds\":%d}", seconds);
-	m2m_http_client_request rq = {.method = "POST", .url = url, .body = (uint8_t *)body,
-				      .body_len = strlen(body)};
-	memset(&r, 0, sizeof r);
-	assert_int_equal(m2m_http_client_new(&ho, &h), M2M_OK);
-	assert_int_equal(m2m_http_client_send(h, &rq, &r), M2M_OK);
-	assert_int_equal(r.status, 200);
-	m2m_http_client_response_free(&r);
-	m2m_http_client_free(h);
-}
-
 /* ---- tests ---- */
 
 static void test_get_eis(void **state)
@@ -264,7 +245,7 @@ static void test_restart(void **state)
 	m2m_store *st;
 
 	(void)state;
-	farm_power_off(0, 3);
+	farm_switch_off(0, 3);
 	c = client("mno1");
 	snprintf(url, sizeof url, "https://%s/soap/es4", F->es);
 	for (int i = 0; i < NDEV; i++) {
@@ -300,17 +281,8 @@ static void test_restart(void **state)
 	}
 	st = store_open();
 	for (int i = 0; i < NDEV; i++) {
-		m2m_store_job *jobs = NULL;
-		size_t n = 0, mine = 0;
 		snprintf(fcid, sizeof fcid, "batch-%d", i);
-		assert_int_equal(m2m_store_job_list(st, F->eid[i], &jobs, &n), M2M_OK);
-		for (size_t k = 0; k < n; k++)
-			if (strcmp(jobs[k].call_id, fcid) == 0) {
-				mine++;
-				assert_int_equal(jobs[k].state, M2M_STORE_JOB_ANSWERED);
-			}
-		m2m_store_job_list_free(jobs, n);
-		assert_int_equal(mine, 1);
+		assert_one_answered_job(st, F->eid[i], fcid);
 	}
 	m2m_store_close(st);
 }

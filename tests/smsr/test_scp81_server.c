@@ -1,7 +1,8 @@
 /* SCP81 end to end on 127.0.0.1: the SM-SR's admin server (TLS 1.2 PSK) and the software
  * eUICC's OTA front end, woken by the server's own trigger sent as an SCP80 SMS. An enable and
  * an audit script in one session ending with 204; ES8 SCP03t to an ISD-P through
- * X-Admin-Targeted-Application; a POST with nothing queued; Content-Length answers. */
+ * X-Admin-Targeted-Application; a POST with nothing queued; Content-Length answers; the
+ * linger that keeps a session open between commands (ES3.SendData with MoreToDo). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -269,6 +270,77 @@ static void test_content_length(void **state)
 	fx_server_free(f);
 }
 
+/* Linger: the response POST to the enable finds nothing queued and is parked (the session
+ * stays open, the card waits); the audit queued later goes out on that exchange without a
+ * trigger; linger 0 before it: after its answer, 204. One connection for both. */
+static void test_linger(void **state)
+{
+	fixture *f = fx_server(NULL);
+	rig *r = rig_new();
+	const char *enable[] = {ENABLE_14};
+	const char *audit[] = {GET_FF21};
+	card_run *c;
+
+	(void)state;
+	fx_profile(r->c, AID_14, 0);
+	assert_int_equal(m2m_scp81_server_linger(f->srv, f->eid, 60000), M2M_OK);
+	enqueue_hex(f, NULL, enable, 1);
+	assert_int_equal(f->triggers, 1);
+	fx_send_trigger(f, r, 6);
+	c = card_start(f, r, CARD_NORMAL, 0);
+	run_until(f, 1, 0, 0);
+	/* Answered; the reply to that POST is held: session open, card still there. */
+	assert_true(m2m_scp81_server_in_session(f->srv, f->eid));
+	assert_int_equal(m2m_scp81_server_pending(f->srv, f->eid), 0);
+	assert_int_equal(f->cards_done, 0);
+	assert_int_equal(m2m_scp81_server_linger(f->srv, f->eid, 0), M2M_OK);
+	enqueue_hex(f, NULL, audit, 1);
+	assert_int_equal(f->triggers, 1); /* the card is here: no trigger */
+	run_until(f, 2, 1, 0);
+	card_join(c);
+	assert_string_equal(c->error, "");
+	assert_true(c->done);
+	assert_int_equal(c->connections, 1);
+	assert_int_equal(c->exchanges, 3);
+	assert_int_equal(c->last_status, 204);
+	assert_int_equal(f->done[1].result, M2M_SCP81_CMD_ANSWERED);
+	assert_memory_equal(f->done[1].response, "af80" "800101" "2312" "ff21", 18);
+	assert_false(m2m_scp81_server_in_session(f->srv, f->eid));
+	assert_int_equal(r->c->e->isdp[fx_idx(r->c, AID_14)].lcs, M2M_EUICC_LCS_ENABLED);
+	card_free(c);
+	rig_free(r);
+	fx_server_free(f);
+}
+
+/* Nobody queues within the linger: the parked POST gets 204 and the session ends. */
+static void test_linger_over(void **state)
+{
+	fixture *f = fx_server(NULL);
+	rig *r = rig_new();
+	const char *get[] = {GET_EID};
+	card_run *c;
+
+	(void)state;
+	assert_int_equal(m2m_scp81_server_linger(NULL, f->eid, 1), M2M_ERR_ARG);
+	assert_int_equal(m2m_scp81_server_linger(f->srv, f->eid, 200), M2M_OK);
+	enqueue_hex(f, NULL, get, 1);
+	fx_send_trigger(f, r, 6);
+	c = card_start(f, r, CARD_NORMAL, 0);
+	run_until(f, 1, 1, 0);
+	card_join(c);
+	assert_true(c->done);
+	assert_int_equal(c->connections, 1);
+	assert_int_equal(c->exchanges, 2);
+	assert_int_equal(c->last_status, 204);
+	assert_false(m2m_scp81_server_in_session(f->srv, f->eid));
+	/* The setting went with the session: the next command gets a 204 right after it. */
+	enqueue_hex(f, NULL, get, 1);
+	assert_int_equal(f->triggers, 2);
+	card_free(c);
+	rig_free(r);
+	fx_server_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_isdp_scp03t),
 		cmocka_unit_test(test_nothing_queued),
 		cmocka_unit_test(test_content_length),
+		cmocka_unit_test(test_linger),
+		cmocka_unit_test(test_linger_over),
 	};
 	m2m_log_setup(M2M_LOG_WARN, M2M_LOG_PLAIN, stderr);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,475 @@
+/* ES3.SendData (docs/smsr.md "ES3.SendData"): the SM-SR relays the SM-DP's ES8 bytes to the
+ * card as an armoured courier. The request names the eUICC, an ISD-P this SM-DP created and
+ * the Data; a durable `senddata` job carries them. Data goes to the ISD-R (key
+ * establishment), or to the ISD-P (other C-APDU scripts; SCP03t TLVs over HTTPS only), over
+ * the eUICC's bearer; the answer carries the card's response untouched (EuiccResponseData).
+ * MoreToDo keeps the SCP81 session open (m2m_scp81_server_linger) so the card's ES8 state
+ * lives on between two SendData. Data and responses are never logged, and the job payload
+ * holds Data only sealed under a key derived from the master key, until the job ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card/script.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/tlv.h"
+#include "crypto/hash.h"
+#include "smsr/smsr_es8_route.h"
+#include "smsr/smsr_int.h"
+#include "store/store_gcm.h"
+
+#define DATA_MAX (64u * 1024u)
+/* How long a lingering SCP81 session waits for the SM-DP's next SendData: below the card's
+ * HTTP time-out (the farm's 30 s), well above an SM-DP's turn-around. */
+#define LINGER_MS 20000u
+
+/* ---- Data at rest: sealed in the job payload ---- */
+
+/* The store's sealed-value format (AES-256-GCM, store/store_gcm.h) under SHA-256(label ||
+ * master key): a key of its own, so ES8 bytes and the store's key material never share
+ * one. The job payload is dropped when the job ends (smsr_apply.c). */
+static const char SEAL_AAD[] = "m2mrsp senddata v1";
+
+static m2m_err seal_key(const smsr *s, uint8_t key[M2M_GCM_KEY_SIZE])
+{
+	static const char label[] = "m2mrsp senddata key";
+	uint8_t in[sizeof label - 1 + 32];
+	m2m_err err = m2m_hex_decode_exact(s->cfg->master_key, in + sizeof label - 1, 32);
+
+	memcpy(in, label, sizeof label - 1);
+	if (err == M2M_OK)
+		err = m2m_sha256(in, sizeof in, key);
+	m2m_wipe(in, sizeof in);
+	return err;
+}
+
+static m2m_err seal(const smsr *s, m2m_buf *d)
+{
+	uint8_t key[M2M_GCM_KEY_SIZE];
+	m2m_buf out;
+	m2m_err err;
+
+	m2m_buf_init(&out);
+	err = seal_key(s, key);
+	if (err == M2M_OK)
+		err = m2m_store_seal(key, (const uint8_t *)SEAL_AAD, sizeof SEAL_AAD - 1, d->data,
+				     d->len, &out);
+	if (err == M2M_OK) {
+		m2m_wipe(d->data, d->len);
+		m2m_buf_free(d);
+		*d = out;
+		m2m_buf_init(&out);
+	}
+	m2m_buf_free(&out);
+	m2m_wipe(key, sizeof key);
+	return err;
+}
+
+/* The inverse of seal into out; M2M_ERR_VERIFY for a payload that is not ours. */
+static m2m_err unseal(const smsr *s, const m2m_buf *d, m2m_buf *out)
+{
+	uint8_t key[M2M_GCM_KEY_SIZE];
+	m2m_err err = seal_key(s, key);
+
+	if (err == M2M_OK)
+		err = m2m_store_unseal(key, (const uint8_t *)SEAL_AAD, sizeof SEAL_AAD - 1, d->data,
+				       d->len, out);
+	m2m_wipe(key, sizeof key);
+	return err;
+}
+
+/* ---- the request ---- */
+
+static bool fail(m2m_ws_exec_status *stt, const char *subject, const char *reason,
+		 const char *id, const char *msg)
+{
+	m2m_ws_status_set(stt, M2M_WS_FAILED, subject, reason, id, "%s", msg);
+	return false;
+}
+
+/* Sd-aid: an ISD-P of this eUICC whose profile this SM-DP created. */
+static bool check_isdp(smsr *s, const m2m_ws_call *call, const char *eid, char *aid,
+		       m2m_store_profile *p, m2m_ws_exec_status *stt)
+{
+	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
+	const char *t = NULL;
+	size_t n;
+	m2m_err err;
+
+	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Sd-aid", &t) != M2M_OK ||
+	    (n = strlen(t)) < 10 || n > 32 || n % 2 != 0 ||
+	    strspn(t, "0123456789abcdefABCDEF") != n)
+		return fail(stt, M2M_WS_SUBJ_SD_AID, M2M_WS_REASON_INVALID, t,
+			    "Sd-aid: 5 to 16 bytes of hex expected");
+	for (size_t i = 0; i <= n; i++)
+		aid[i] = (char)(t[i] >= 'a' && t[i] <= 'f' ? t[i] - 'a' + 'A' : t[i]);
+	err = m2m_store_profile_get(s->st, eid, aid, p);
+	if (err == M2M_END)
+		return fail(stt, M2M_WS_SUBJ_SD_AID, M2M_WS_REASON_UNKNOWN, aid,
+			    "no such ISD-P on this eUICC");
+	if (err != M2M_OK) {
+		smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	return smsr_made_by(p, oid, aid, stt);
+}
+
+/* Data (hex, 1 byte to DATA_MAX) into j->es8, its route and MoreToDo. */
+static bool read_data(smsr *s, const m2m_ws_node *body, const char *eid, smsr_job *j,
+		      m2m_ws_exec_status *stt)
+{
+	const char *t = NULL, *more = NULL;
+	m2m_script_chain chain;
+	const char *why;
+	size_t n;
+
+	if (m2m_ws_get_text(body, "Data", &t) != M2M_OK || (n = strlen(t)) == 0 || n % 2 != 0 ||
+	    n > 2 * DATA_MAX || m2m_hex_decode_buf(t, &j->es8) != M2M_OK)
+		return fail(stt, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL,
+			    "Data: 1 to 65536 bytes of hex expected");
+	why = smsr_es8_classify(j->es8.data, j->es8.len, &j->route, &chain);
+	if (why != NULL)
+		return fail(stt, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL, why);
+	if (j->route == SMSR_ROUTE_SCP03T && !smsr_https_for(s, eid))
+		return fail(stt, M2M_WS_SUBJ_EUICC, M2M_WS_REASON_REFUSED, eid,
+			    "SCP03t data needs the HTTPS bearer; this eUICC has SMS only");
+	if (m2m_ws_get_text(body, "MoreToDo", &more) == M2M_OK)
+		j->more = strcmp(more, "true") == 0 || strcmp(more, "1") == 0;
+	return true;
+}
+
+static void fill_job(smsr_job *j, const m2m_ws_call *call, const char *aid,
+		     const m2m_ws_deferred *d, const m2m_ws_hold *hold)
+{
+	/* fn -1: smsr_answer leaves the answer to smsr_senddata_answer. */
+	snprintf(j->aid, sizeof j->aid, "%s", aid);
+	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
+	j->role = call->caller->role;
+	if (call->function_call_id != NULL)
+		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
+	j->binding = smsr_es3_binding(call, d, hold);
+	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
+	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+}
+
+static const char *route_name(int route)
+{
+	return route == SMSR_ROUTE_ISDR ? "ISD-R" : route == SMSR_ROUTE_ISDP ? "ISD-P" : "ISD-P SCP03t";
+}
+
+m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	m2m_ws_exec_status stt;
+	m2m_store_eis e;
+	m2m_store_profile p;
+	m2m_ws_deferred d;
+	m2m_ws_hold *hold = NULL;
+	smsr_job j;
+	char eid[M2M_STORE_EID_SIZE] = "", aid[M2M_STORE_AID_SIZE] = "";
+	int64_t id = 0;
+	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
+	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
+	size_t n = 0;
+	bool ok;
+
+	memset(&e, 0, sizeof e);
+	memset(&p, 0, sizeof p);
+	memset(&d, 0, sizeof d);
+	smsr_job_init(&j);
+	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
+	m2m_store_eis_clear(&e);
+	if (!ok || !check_isdp(s, call, eid, aid, &p, &stt) || !read_data(s, body, eid, &j, &stt))
+		goto refused;
+	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
+		goto refused;
+	n = j.es8.len;
+	if (seal(s, &j.es8) != M2M_OK) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "Data cannot be sealed");
+		goto refused;
+	}
+	fill_job(&j, call, aid, &d, hold);
+	snprintf(j.iccid, sizeof j.iccid, "%s", p.iccid);
+	if (smsr_job_queue(s->st, eid, "senddata", &j, m2m_store_now_ms() + (int64_t)vp * 1000,
+			   &id) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	/* The exchange goes on: this SendData runs before the eUICC's other jobs. */
+	if (smsr_chain_open(s, eid) && m2m_store_job_make_head(s->st, id) != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: cannot run before the eUICC's other jobs", (long long)id);
+	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s ISD-P %s, %zu bytes for the %s%s%s",
+		 call->fn->name, call->caller->id, (long long)id, eid, aid, n,
+		 route_name(j.route), j.more ? ", more to do" : "", hold != NULL ? " (held)" : "");
+	smsr_engine_kick(s);
+	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
+	goto out;
+refused:
+	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);
+out:
+	smsr_job_clear(&j);
+	m2m_ws_deferred_clear(&d);
+	m2m_store_profile_clear(&p);
+	return reply;
+}
+
+/* ---- the answer ---- */
+
+void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt,
+			  const uint8_t *resp, size_t n)
+{
+	m2m_ws_msg *m = NULL;
+	char *hex = NULL;
+	m2m_err err = m2m_ws_response_new(M2M_WS_ES3_SEND_DATA, stt, &m);
+
+	if (err == M2M_OK && n > 0) {
+		hex = malloc(2 * n + 1);
+		err = hex != NULL ? M2M_OK : M2M_ERR_NOMEM;
+		if (err == M2M_OK) {
+			m2m_hex_encode(resp, n, hex);
+			err = m2m_ws_add(m, NULL, "EuiccResponseData", hex, NULL);
+		}
+	}
+	if (err != M2M_OK) {
+		m2m_warn(SMSR_LOG, "job %lld: SendData answer not built", (long long)sl->id);
+		m2m_ws_msg_free(m);
+		m = NULL;
+	}
+	free(hex);
+	smsr_es3_complete(s, sl->id, &sl->job, M2M_WS_ES3_SEND_DATA, m);
+}
+
+static void fail_status(m2m_ws_exec_status *stt, const char *subject, const char *reason,
+			const char *msg)
+{
+	m2m_ws_status_set(stt, M2M_WS_FAILED, subject, reason, NULL, "%s", msg);
+}
+
+/* The card answered: the job ends answered, the SM-DP gets the response as it came. */
+static void answered(smsr *s, smsr_slot *sl, const uint8_t *resp, size_t n)
+{
+	m2m_ws_exec_status stt;
+
+	if (smsr_apply_success(s, sl, NULL) != M2M_OK)
+		return; /* lease lost: the worker holding the job answers */
+	smsr_chain_set(s, sl->eid, sl->job.more); /* the next SendData may follow */
+	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
+	smsr_senddata_answer(s, sl, &stt, resp, n);
+}
+
+/* ---- HTTPS ---- */
+
+typedef struct {
+	smsr *s;
+	smsr_slot *sl;
+} https_ctx;
+
+static void on_https_done(void *arg, const m2m_scp81_completion *c)
+{
+	https_ctx *h = arg;
+	smsr *s = h->s;
+	smsr_slot *sl = h->sl;
+	m2m_ws_exec_status stt;
+	m2m_es5_result r;
+
+	free(h);
+	if (s->stopping)
+		return; /* the engine gives the leases back */
+	if (c->result == M2M_SCP81_CMD_ANSWERED && c->status == M2M_SCP81_SS_OK) {
+		answered(s, sl, c->response, c->response_len);
+	} else if (c->result == M2M_SCP81_CMD_ANSWERED) {
+		/* The card's admin agent refused the body: unknown target, not an SD... */
+		m2m_info(SMSR_LOG, "job %lld over HTTPS: script status %s", (long long)sl->id,
+			 m2m_scp81_script_status_name(c->status));
+		fail_status(&stt, M2M_WS_SUBJ_SD_AID,
+			    c->status == M2M_SCP81_SS_UNKNOWN_APPLICATION ? M2M_WS_REASON_UNKNOWN
+									 : M2M_WS_REASON_EXECUTION_ERROR,
+			    m2m_scp81_script_status_name(c->status));
+		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+	} else {
+		m2m_info(SMSR_LOG, "job %lld over HTTPS: %s", (long long)sl->id,
+			 c->reason != NULL ? c->reason : "no answer");
+		m2m_es5_result_init(&r, M2M_ES5_SEND_DATA);
+		m2m_es5_result_fail(&r, c->result == M2M_SCP81_CMD_FAILED ? M2M_ES5_TIMEOUT
+									  : M2M_ES5_TRANSPORT);
+		/* Data that may have reached the card is not sent again: its ES8 state went
+		 * with the session; the SM-DP decides (error sub-routine or a new download). */
+		if (!c->sent)
+			smsr_engine_bearer_failed(s, sl, &r);
+		else {
+			fail_status(&stt, r.code.subject ? r.code.subject : M2M_WS_SUBJ_EUICC,
+				    r.code.reason ? r.code.reason : M2M_WS_REASON_NO_RESPONSE,
+				    c->reason != NULL ? c->reason : "no answer");
+			smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+		}
+		m2m_es5_result_free(&r);
+	}
+	smsr_engine_done(s, sl);
+}
+
+/* The body of an SCP81 exchange: AE 80 {inner} 00 00 (the card takes SCP03t only so). */
+static m2m_err https_body(const m2m_buf *data, m2m_buf *out)
+{
+	const uint8_t *in = NULL;
+	size_t in_len = 0;
+	m2m_err err;
+
+	if (smsr_es8_unwrap(data->data, data->len, &in, &in_len) != NULL)
+		return M2M_ERR_FORMAT;
+	if ((err = m2m_tlv_begin_indef(out, M2M_SCRIPT_TAG_COMMAND_INDEF)) != M2M_OK ||
+	    (err = m2m_buf_append(out, in, in_len)) != M2M_OK)
+		return err;
+	return m2m_tlv_end_indef(out);
+}
+
+static m2m_err send_https(smsr *s, smsr_slot *sl, const m2m_buf *data)
+{
+	https_ctx *h = calloc(1, sizeof *h);
+	m2m_scp81_aid target;
+	m2m_buf body;
+	size_t n = 0;
+	m2m_err err = M2M_ERR_NOMEM;
+
+	m2m_buf_init(&body);
+	if (h == NULL)
+		goto out;
+	h->s = s;
+	h->sl = sl;
+	memset(&target, 0, sizeof target);
+	err = m2m_hex_decode(sl->job.aid, target.b, sizeof target.b, &n);
+	target.len = n;
+	if (err == M2M_OK)
+		err = https_body(data, &body);
+	if (err == M2M_OK)
+		err = m2m_scp81_server_enqueue(s->scp81, sl->eid_bin,
+					       sl->job.route == SMSR_ROUTE_ISDR ? NULL : &target,
+					       body.data, body.len, on_https_done, h, NULL);
+	if (err == M2M_OK)
+		h = NULL; /* the server owns it until on_https_done */
+	/* The card's ES8 state lives as long as the session: keep it open for the next
+	 * SendData. Set after the enqueue (its answer comes later): no setting is left behind
+	 * for a command that was not queued, and the queued one is the server's now whatever
+	 * happens here. */
+	if (err == M2M_OK &&
+	    m2m_scp81_server_linger(s->scp81, sl->eid_bin, sl->job.more ? LINGER_MS : 0) != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: the SCP81 session will not linger", (long long)sl->id);
+out:
+	free(h);
+	if (body.data != NULL)
+		m2m_wipe(body.data, body.len);
+	m2m_buf_free(&body);
+	return err;
+}
+
+/* ---- SMS ---- */
+
+/* The C-APDUs of Data as a command set for the ISD-R's or the ISD-P's TAR, wrapped by the
+ * SMS bearer with the ISD-R's SCP80 keys and counter (docs/euicc.md "Routing by TAR"). */
+static m2m_err sms_cmd(const smsr_slot *sl, const m2m_buf *data, m2m_es5_cmd *c)
+{
+	uint8_t aid[M2M_ES5_AID_SIZE], tar[3];
+	const uint8_t *in = NULL;
+	size_t in_len = 0;
+	int route = 0;
+	m2m_script_chain chain;
+	m2m_tlv_iter iter;
+	m2m_tlv t;
+	m2m_err err;
+
+	if (smsr_es8_classify(data->data, data->len, &route, &chain) != NULL ||
+	    route == SMSR_ROUTE_SCP03T)
+		return M2M_ERR_UNSUPPORTED;
+	m2m_es5_cmd_start(c, M2M_ES5_SEND_DATA);
+	c->chain = chain;
+	if (route == SMSR_ROUTE_ISDP) {
+		if (m2m_hex_decode_exact(sl->job.aid, aid, sizeof aid) != M2M_OK ||
+		    !m2m_es5_aid_tar(aid, tar))
+			return M2M_ERR_FORMAT;
+		memcpy(c->tar, tar, 3);
+	}
+	(void)smsr_es8_unwrap(data->data, data->len, &in, &in_len);
+	/* Only the C-APDUs travel: the bearer writes its own template and chaining. */
+	m2m_tlv_iter_init(&iter, in, in_len, M2M_TLV_BER);
+	while ((err = m2m_tlv_next(&iter, &t)) == M2M_OK)
+		if (t.tag == M2M_SCRIPT_TAG_CAPDU &&
+		    (err = m2m_es5_apdus_add(&c->apdus, t.value, t.len)) != M2M_OK)
+			return err;
+	return err == M2M_END ? M2M_OK : err;
+}
+
+m2m_err smsr_senddata_send(smsr *s, smsr_slot *sl)
+{
+	m2m_es5_cmd c;
+	m2m_buf data;
+	m2m_err err;
+
+	m2m_es5_cmd_init(&c);
+	m2m_buf_init(&data);
+	err = unseal(s, &sl->job.es8, &data);
+	if (err != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: Data does not unseal (master key changed?)",
+			 (long long)sl->id);
+	else if (smsr_https_for(s, sl->eid))
+		err = send_https(s, sl, &data);
+	else if ((err = sms_cmd(sl, &data, &c)) == M2M_OK)
+		err = m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
+	m2m_es5_cmd_free(&c);
+	if (data.data != NULL)
+		m2m_wipe(data.data, data.len);
+	m2m_buf_free(&data);
+	return err;
+}
+
+/* The card's response script as it came in its PoR; from several packets, their R-APDUs
+ * as one expanded response AB { 80 n, 23 ... } (the SM-DP reads one script). */
+static m2m_err sms_response(const m2m_es5_result *r, m2m_buf *out)
+{
+	const uint8_t *ra[M2M_ES5_APDU_MAX];
+	size_t lens[M2M_ES5_APDU_MAX];
+
+	if (r->nscripts == 1)
+		return m2m_buf_append(out, r->raw.data, r->raw.len);
+	if (r->nscripts == 0)
+		return M2M_ERR_STATE;
+	for (size_t i = 0; i < r->rapdus.count; i++)
+		ra[i] = m2m_es5_apdus_get(&r->rapdus, i, &lens[i]);
+	return m2m_script_response_build(out, false, (uint8_t)r->rapdus.count, ra, lens,
+					 r->rapdus.count, M2M_BAD_FORMAT_NONE);
+}
+
+void smsr_senddata_result(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
+{
+	m2m_ws_exec_status stt;
+	m2m_buf b;
+	char msg[96];
+
+	m2m_buf_init(&b);
+	switch (r->outcome) {
+	case M2M_ES5_OK:
+	case M2M_ES5_SW_ERROR: /* the card answered: the SM-DP reads its status words */
+	case M2M_ES5_BAD_RESPONSE: /* ... or its bad-format indication */
+		if (sms_response(r, &b) == M2M_OK) {
+			answered(s, sl, b.data, b.len);
+			break;
+		}
+		fail_status(&stt, M2M_WS_SUBJ_PROVIDER, M2M_WS_REASON_EXECUTION_ERROR,
+			    "the card's response cannot be relayed");
+		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+		break;
+	case M2M_ES5_UNDELIVERED: /* never reached the card: sent again */
+		smsr_engine_bearer_failed(s, sl, r);
+		break;
+	default: /* refused packet, unreadable PoR, or no PoR (it may have run): not again */
+		snprintf(msg, sizeof msg, "%s, PoR %02X", m2m_es5_outcome_name(r->outcome),
+			 r->por_status);
+		fail_status(&stt, r->code.subject ? r->code.subject : M2M_WS_SUBJ_EUICC,
+			    r->code.reason ? r->code.reason : M2M_WS_REASON_EXECUTION_ERROR, msg);
+		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
+		break;
+	}
+	if (b.data != NULL)
+		m2m_wipe(b.data, b.len);
+	m2m_buf_free(&b);
+}

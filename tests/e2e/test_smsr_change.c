@@ -1,0 +1,356 @@
+/*
+ * End to end: the SM-SR change (docs/smsr-change.md) between two `m2mrsp smsr` processes,
+ * smsr1 (the current SM-SR, the eUICCs imported) and smsr2 (the new one, [es7] with the
+ * pki's smsr2 GP certificate and key), each with its own SQLite store and TLS identity, one
+ * farm whose cards trust the pki's CI (devices init --ci-key), its SMPP account bound by both.
+ * The test is the MNO (mno1 / mno2 certificates; its endpoint gets the notifications).
+ *
+ * Refusals first: unknown EID, an MNO that does not own the enabled profile (mno2), an
+ * SMSRChange without PrepareSMSRChange on smsr2 (the hand-over refused, the eUICC stays with
+ * smsr1 and still answers an AuditEIS). The lock: SMSRChange to an SM-SR that never answers
+ * (its connection held by the test) makes the eUICC's other jobs fail until that peer hangs up
+ * and SMSRChange fails at ReplyTo. Then PrepareSMSRChange on smsr2, SMSRChange on smsr1:
+ * success; smsr1 no longer knows the EID (GetEIS 8.1.1/3.9) and the MNO got
+ * ES4-HandleSMSRChangeNotification; the card holds only the new ISD-R key set (KVN 02, the
+ * farm's control API); smsr2 enables the second profile (the card shows it) and disables it
+ * again; the old keys, imported into smsr1 again, no longer open the card.
+ */
+#define NDEV 2
+#include "e2e_harness.h"
+
+#define SMSR1_OID "1.3.6.1.4.1.99999.2"
+#define SMSR2_OID "1.3.6.1.4.1.99999.12"
+#define MNO2 "1.3.6.1.4.1.99999.4"
+#define MUTE_OID "1.3.6.1.4.1.99999.13" /* an SM-SR that accepts connections, never answers */
+
+static pid_t smsr2;
+static char es2[64];
+static int mute = -1; /* its listening socket */
+static unsigned mute_port;
+
+/* ---- set-up ---- */
+
+/* Cards that trust the pki's CI, EIS signed by its EUM. */
+static void devices_for_pki(void)
+{
+	assert_int_equal(sh("'%s' pki init '%s/pki' >/dev/null", M2MRSP_BINARY, F->dir), 0);
+	assert_int_equal(sh("'%s' devices init --db '%s/farm.sqlite' --count %d --bootstrap '%s' "
+			    "--second-profile '%s' --seed 000102030405060708090a0b0c0d0e0f "
+			    "--eum-key '%s/pki/eum1.key' --ci-key '%s/pki/ci.key' >/dev/null 2>&1",
+			    M2MRSP_BINARY, F->dir, NDEV, BOOTSTRAP, BOOTSTRAP, F->dir, F->dir),
+			 0);
+	assert_int_equal(sh("'%s' devices list --db '%s/farm.sqlite' --json > '%s/devices.json'",
+			    M2MRSP_BINARY, F->dir, F->dir),
+			 0);
+	read_devices(true);
+}
+
+static const char *common =
+	"por_timeout = 2000\n"
+	"[engine]\nconcurrency = 8\nretries = 1\nbackoff = 300\nlease = 3000\npoll = 50\n";
+
+static void write_smsr1(unsigned port2)
+{
+	FILE *f = config_begin();
+
+	fprintf(f,
+		"%s"
+		"[callers]\nmno1 = " MNO1 "\nmno2 = " MNO2 "\nsmsr2 = " SMSR2_OID "\n"
+		"[peers]\n" MNO1 " = %s\n"
+		"[smsr_peers]\n" SMSR2_OID " = https://127.0.0.1:%u/soap/es7\n"
+		MUTE_OID " = https://127.0.0.1:%u/soap/es7\n",
+		common, F->cb_url, port2, mute_port);
+	fclose(f);
+}
+
+static void start_smsr2(unsigned port2)
+{
+	char file[256], out[256], err[256];
+	const char *port = strrchr(F->smpp, ':');
+	FILE *f;
+
+	path(file, sizeof file, "smsr2.ini");
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[smsr]\nid = smsr2\noid = " SMSR2_OID "\ndb = sqlite:%s/smsr2.sqlite\n"
+		"master_key = %s\nlog_level = info\n"
+		"[es]\nlisten = 127.0.0.1:%u\ncert = %s/pki/smsr2-tls.crt\n"
+		"key = %s/pki/smsr2-tls.key\nca = %s/pki/tls-ca.crt\n"
+		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n"
+		"%s"
+		"[callers]\nmno1 = " MNO1 "\nsmsr1 = " SMSR1_OID "\n"
+		"[smsr_peers]\n" SMSR1_OID " = https://%s/soap/es7\n"
+		"[es7]\ngp_cert = %s/pki/smsr2-ecdsa.gpcert\ngp_key = %s/pki/smsr2-ecdsa.key\n",
+		F->dir, MASTER, port2, F->dir, F->dir, F->dir, port + 1, common, F->es, F->dir,
+		F->dir);
+	fclose(f);
+	path(out, sizeof out, "smsr2.out");
+	path(err, sizeof err, "smsr2.err");
+	char *argv[] = {M2MRSP_BINARY, "smsr", "--config", file, NULL};
+	smsr2 = spawn(argv, out, err);
+	assert_true(smsr2 > 0);
+	assert_true(wait_line(out, "es", es2, sizeof es2));
+}
+
+/* A listener whose connections wait in its backlog: a peer that never answers. */
+static void start_mute(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t n = sizeof a;
+
+	mute = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(mute >= 0);
+	assert_int_equal(bind(mute, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(mute, 8), 0);
+	assert_int_equal(getsockname(mute, (struct sockaddr *)&a, &n), 0);
+	mute_port = ntohs(a.sin_port);
+}
+
+static int setup(void **state)
+{
+	unsigned port2;
+
+	(void)state;
+	start_mute();
+	fixture_new("/tmp/m2m_e2e_XXXXXX", M2M_WS_ROLE_MNO, "es4");
+	devices_for_pki();
+	start_farm(NULL);
+	port2 = free_port();
+	write_smsr1(port2);
+	import_and_start_smsr();
+	start_smsr2(port2);
+	return 0;
+}
+
+static int teardown_both(void **state)
+{
+	if (mute >= 0)
+		close(mute);
+	stop(&smsr2, SIGTERM);
+	return teardown(state);
+}
+
+/* ---- calls ---- */
+
+/* fn by who at the SM-SR listening on es, held (no ReplyTo), with Eid of dev (-1: unknown)
+ * and the children given (name, text..., NULL). */
+static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outcome *o, ...)
+{
+	char url[128], fcid[32];
+	static unsigned seq;
+	m2m_ws_client *c = NULL;
+	m2m_ws_msg *m = NULL;
+	m2m_ws_result res;
+	const char *name;
+	va_list ap;
+
+	c = client_timeout(who, 120000);
+	snprintf(fcid, sizeof fcid, "fc-change-%u", ++seq);
+	assert_int_equal(m2m_ws_request_new(fn, fcid, 600, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Eid", dev < 0 ? UNKNOWN_EID : F->eid[dev], NULL),
+			 M2M_OK);
+	va_start(ap, o);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(m2m_ws_add(m, NULL, name, va_arg(ap, const char *), NULL), M2M_OK);
+	va_end(ap);
+	snprintf(url, sizeof url, "https://%s/soap/es%d", es,
+		 m2m_ws_iface_number(m2m_ws_function_get(fn)->iface));
+	memset(o, 0, sizeof *o);
+	memset(&res, 0, sizeof res);
+	assert_int_equal(m2m_ws_client_call(c, url, m, NULL, &res), M2M_OK);
+	if (res.fault) {
+		o->st = res.error.status;
+	} else {
+		assert_non_null(res.response);
+		assert_int_equal(m2m_ws_msg_status(res.response, &o->st), M2M_OK);
+		o->has_eis = m2m_ws_find(m2m_ws_msg_body(res.response), "Eis") != NULL;
+	}
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+}
+
+static void smsr_change(int dev, const char *who, outcome *o)
+{
+	call_at(F->es, who, M2M_WS_ES4_SMSR_CHANGE, dev, o, "Target-Smsr-id", SMSR2_OID, NULL);
+}
+
+static void prepare(int dev, outcome *o)
+{
+	call_at(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, o, "CurrentSMSRid", SMSR1_OID,
+		NULL);
+}
+
+/* The farm's view of a device (control API), NUL-terminated. */
+static void farm_device(int dev, m2m_buf *body)
+{
+	char what[64];
+
+	snprintf(what, sizeof what, "/devices/%s", F->eid[dev]);
+	m2m_buf_init(body);
+	farm_get(what, body);
+}
+
+/* The card's ISD-P with TAR tar is in state want (waits up to 30 s). */
+static bool wait_card(int dev, const char *tar, const char *want)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "\"tar\":\"%s\",\"state\":\"%s\"", tar, want);
+	for (int i = 0; i < 600; i++) {
+		m2m_buf b;
+		bool ok;
+		farm_device(dev, &b);
+		ok = strstr((const char *)b.data, key) != NULL;
+		m2m_buf_free(&b);
+		if (ok)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/* ---- the test ---- */
+
+static void test_refusals(void **state)
+{
+	outcome o;
+
+	(void)state;
+	smsr_change(-1, "mno1", &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "3.9");
+	smsr_change(0, "mno2", &o); /* the enabled profile is mno1's */
+	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
+	/* No PrepareSMSRChange on smsr2: it refuses the hand-over, the eUICC stays. */
+	smsr_change(1, "mno1", &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
+	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(o.has_eis);
+	/* PrepareSMSRChange by mno1 for an eUICC smsr2 already has is refused later (below);
+	 * from the SM-SR itself as CurrentSMSRid: refused now. */
+	call_at(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, 1, &o, "CurrentSMSRid", SMSR2_OID,
+		NULL);
+	expect(&o, M2M_WS_FAILED, "8.7", "2.1");
+}
+
+static void test_change(void **state)
+{
+	outcome o;
+	callback cb;
+	m2m_buf b;
+
+	(void)state;
+	prepare(0, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	smsr_change(0, "mno1", &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+
+	/* smsr1 let it go. */
+	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "3.9");
+	assert_true(wait_notification("ES4-HandleSMSRChangeNotification", "", &cb));
+	/* smsr2 has it now, with the mno1 profiles. */
+	call_at(es2, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(o.has_eis);
+	/* Again: smsr2 already manages it. */
+	prepare(0, &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "3.3");
+
+	/* The card keeps only the new ISD-R key set. */
+	farm_device(0, &b);
+	assert_non_null(strstr((const char *)b.data, "\"kvn\":2,"));
+	assert_null(strstr((const char *)b.data, "\"kvn\":1,"));
+	m2m_buf_free(&b);
+
+	/* smsr2 drives the card over its own keys. */
+	call_at(es2, "mno1", M2M_WS_ES4_ENABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(wait_card(0, "000011", "enabled"));
+	call_at(es2, "mno1", M2M_WS_ES4_DISABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(wait_card(0, "000010", "enabled"));
+
+	/* The other eUICC still works with smsr1. */
+	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+
+	/* smsr1's old keys, imported again, no longer open the card. */
+	assert_int_equal(sh("'%s' smsr import --config '%s/smsr.ini' --devices '%s/devices.json' "
+			    "--mno-id " MNO1 " --eum-key '%s/pki/eum1.key' >/dev/null",
+			    M2MRSP_BINARY, F->dir, F->dir, F->dir),
+			 0);
+	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 0, &o, NULL);
+	expect(&o, M2M_WS_FAILED, "8.4", "6.1"); /* the card refused the packet's key set */
+}
+
+/* While SMSRChange waits for the target's HandoverEUICC the eUICC is locked: its other jobs
+ * fail; when the target fails (its connections reset), the answer goes to ReplyTo and the
+ * eUICC works again. */
+static void test_lock(void **state)
+{
+	char ca[256], cert[256], key[256], url[128], mid[128];
+	m2m_ws_client *c = NULL;
+	m2m_ws_msg *m = NULL;
+	m2m_ws_result res;
+	callback cb;
+	outcome o;
+
+	(void)state;
+	snprintf(ca, sizeof ca, "%s/pki/tls-ca.crt", F->dir);
+	snprintf(cert, sizeof cert, "%s/pki/mno1-tls.crt", F->dir);
+	snprintf(key, sizeof key, "%s/pki/mno1-tls.key", F->dir);
+	m2m_ws_client_opts co = {
+		.http = {.ca_file = ca, .cert_file = cert, .key_file = key, .timeout_ms = 20000},
+		.schema = F->schema,
+		.binding = M2M_WS_SOAP,
+		.from = F->cb_url,
+	};
+	assert_int_equal(m2m_ws_client_new(&co, &c), M2M_OK);
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_SMSR_CHANGE, "fc-lock", 600, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Eid", F->eid[1], NULL), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Target-Smsr-id", MUTE_OID, NULL), M2M_OK);
+	snprintf(url, sizeof url, "https://%s/soap/es4", F->es);
+	memset(&res, 0, sizeof res);
+	assert_int_equal(m2m_ws_client_call(c, url, m, F->cb_url, &res), M2M_OK);
+	assert_true(res.accepted);
+	snprintf(mid, sizeof mid, "%s", m2m_ws_msg_wsa(m)->message_id);
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+
+	/* Locked: another function needing the card fails, a second change is refused. */
+	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_FAILED, "8.1", "1.2");
+	smsr_change(1, "mno1", &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
+	/* The target fails (it hangs up): SMSRChange FAILED at ReplyTo, the eUICC free again. */
+	int conn = accept(mute, NULL, NULL);
+	assert_true(conn >= 0);
+	close(conn);
+	close(mute);
+	mute = -1;
+	assert_true(wait_callback(mid, &cb));
+	assert_int_equal(cb.st.status, M2M_WS_FAILED);
+	assert_string_equal(cb.st.subject, "8.7");
+	assert_string_equal(cb.st.reason, "4.2");
+	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_change),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown_both);
+}
