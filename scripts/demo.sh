@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds m2mrsp (Release) and runs it.
-# Until `m2mrsp demo` lands (issue 7) this prints the verbs m2mrsp offers.
+# The main job: installs what is missing, builds m2mrsp (Release) and runs `m2mrsp demo`
+# with the arguments given (docs/demo.md: --euiccs N, --keep, --postgres URL, --dir DIR...).
+# The demo finds the TS.48 bootstrap package shipped in data/saip (or --package FILE.der,
+# M2MRSP_DEMO_PACKAGE, then ../shared/vectors/saip beside the source tree). A binary without the demo verb prints the verbs it offers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -46,5 +46,7 @@ extern const m2m_verb m2m_verb_bench;
 extern const m2m_verb m2m_verb_devices;
 extern const m2m_verb m2m_verb_fleet;
 extern const m2m_verb m2m_verb_smsr;
+extern const m2m_verb m2m_verb_smdp;
+extern const m2m_verb m2m_verb_demo;
 
 #endif

@@ -16,6 +16,8 @@ static const m2m_verb *const top[] = {
 	&m2m_verb_devices,
 	&m2m_verb_fleet,
 	&m2m_verb_smsr,
+	&m2m_verb_smdp,
+	&m2m_verb_demo,
 	NULL,
 };
 
