@@ -14,5 +14,7 @@ int m2m_bench_crypto(int argc, char **argv);
 int m2m_bench_scp80(int argc, char **argv);
 int m2m_bench_saip(int argc, char **argv);
 int m2m_bench_euicc(int argc, char **argv);
+int m2m_bench_smsr(int argc, char **argv);
+int m2m_bench_smdp(int argc, char **argv);
 
 #endif

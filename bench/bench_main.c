@@ -92,6 +92,51 @@ static void euicc_help(FILE *out)
 		"build directory).\n");
 }
 
+static void smsr_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp bench smsr [--euiccs N] [--concurrency C] [--db sqlite|URL | --pg]\n"
+		"                         [--window W] [--engine E] [--package FILE] [--keep]\n"
+		"                         [--nice N]\n"
+		"       m2mrsp bench smsr --memory | --memory-eis N [--package FILE] [--keep]\n"
+		"\n"
+		"End to end (issue 6): a farm of N eUICCs (default 10000) with a second, disabled\n"
+		"profile behind its SMSC, `smsr import`, `m2mrsp smsr` on SQLite (WAL; --db URL: a\n"
+		"fresh schema in that PostgreSQL database; --pg: a throw-away cluster made with\n"
+		"scripts/pg-cluster.sh), then one ES4 EnableProfile of the second profile per eUICC\n"
+		"from C client threads (default 256) over mutual TLS, answers held (no ReplyTo).\n"
+		"Prints ops/s, p50/p95/p99/max latency, failures (every answer must be\n"
+		"EXECUTED_SUCCESS), CPU and peak RSS of the SM-SR and the farm. The SM-SR runs with\n"
+		"[smpp] window W (default 100) and [engine] concurrency E (default 512).\n"
+		"--nice N: the measured processes run at nice N during the load (a machine shared\n"
+		"with other work; below 0 needs root).\n"
+		"Memory: N EIS records (--memory: 1000000) with a profile and key sets each in a\n"
+		"fresh SQLite store, the SM-SR started on it, GetEIS on random EIDs timed, its\n"
+		"VmRSS/VmHWM and the database size printed. Exit 1 when a call failed.\n"
+		"docs/bench-smsr.md.\n");
+}
+
+static void smdp_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp bench smdp [--downloads N] [--concurrency C] [--package FILE]\n"
+		"                         [--in-process] [--enable] [--scp81-max M] [--seconds S]\n"
+		"                         [--smsr-poll MS] [--log-level L] [--keep]\n"
+		"\n"
+		"Issue 7. First the ceiling, in the same run: P-256 keygen, ECDH, ECDSA sign and\n"
+		"verify per second on one and two threads (S seconds each, default 1), and the\n"
+		"downloads/s the key establishment crypto of both sides alone would allow.\n"
+		"End to end: pki, a farm of N eUICCs (default 1000; HTTPS), `smsr import`, the\n"
+		"SM-SR with SCP81, `smdp import` of N profiles and the SM-DP ([download] workers C),\n"
+		"then one ES2 DownloadProfile per eUICC (EnableProfile false; --enable: true) from\n"
+		"C client threads (default 64), answers held: downloads/s, p50/p95/p99, failures,\n"
+		"CPU ms per download of the SM-DP, the SM-SR, the farm (--scp81-max M SCP81\n"
+		"sessions at once, default 64) and the client. --smsr-poll: the SM-SR's [engine]\n"
+		"poll (default 100, its own default). --in-process: the download engine\n"
+		"against the software eUICC in one thread instead. Exit 1 when a download failed.\n"
+		"docs/bench-smdp.md.\n");
+}
+
 static const m2m_verb bench_verbs[] = {
 	{"crypto", "ops/s of the crypto primitives (the ceilings)", m2m_bench_crypto, crypto_help,
 	 NULL},
@@ -101,6 +146,10 @@ static const m2m_verb bench_verbs[] = {
 	 saip_help, NULL},
 	{"euicc", "software eUICC: OTA enable/disable cycles, installs/s, memory per card",
 	 m2m_bench_euicc, euicc_help, NULL},
+	{"smsr", "SM-SR: ES4 EnableProfile end to end over SMPP, memory with N EIS", m2m_bench_smsr,
+	 smsr_help, NULL},
+	{"smdp", "SM-DP: ES2 downloads end to end or in process, beside the EC ceiling",
+	 m2m_bench_smdp, smdp_help, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
