@@ -73,6 +73,12 @@ typedef struct {
 	size_t concurrency;
 	const char *tag;       /* in every FunctionCallIdentifier: unique per run */
 	bool get_eis;          /* GetEIS (Eid only) instead of EnableProfile */
+	/* Another load than ES4 (bench smdp): the caller's TLS identity (pki/<who>-tls.*),
+	 * the endpoint's path and the request of eUICC i; NULL: mno1, /soap/es4, the above. */
+	const char *who;
+	const char *path;
+	m2m_err (*request)(const void *arg, size_t i, m2m_ws_msg **out);
+	const void *arg;
 } bsr_load;
 
 typedef struct {

@@ -1,6 +1,6 @@
-/* m2mrsp bench smsr: the operator's side. C threads, each with its own ws client (mno1's TLS
- * certificate, one kept-alive connection), take the next eUICC and make one ES4 call for it
- * with no ReplyTo, so the SM-SR holds the exchange until the card answered: the latency is the
+/* m2mrsp bench smsr (and smdp): the operator's side. C threads, each with its own ws client
+ * (mno1's TLS certificate, or the load's, one kept-alive connection), take the next eUICC and
+ * make one call for it (ES4, or the load's request) with no ReplyTo, so the SM-SR holds the exchange until the card answered: the latency is the
  * whole operation (queue, SMS out, eUICC, PoR, EIS update, answer). Every answer that is not
  * EXECUTED_SUCCESS counts as a failure and the first ones are kept to be printed. */
 #define _GNU_SOURCE
@@ -39,8 +39,10 @@ static m2m_ws_client *client_new(const bsr_load *l)
 	m2m_ws_client *c = NULL;
 
 	snprintf(ca, sizeof ca, "%s/pki/tls-ca.crt", l->dir);
-	snprintf(cert, sizeof cert, "%s/pki/mno1-tls.crt", l->dir);
-	snprintf(key, sizeof key, "%s/pki/mno1-tls.key", l->dir);
+	const char *who = l->who != NULL ? l->who : "mno1";
+
+	snprintf(cert, sizeof cert, "%s/pki/%s-tls.crt", l->dir, who);
+	snprintf(key, sizeof key, "%s/pki/%s-tls.key", l->dir, who);
 	m2m_ws_client_opts o = {
 		.http = {.ca_file = ca, .cert_file = cert, .key_file = key, .timeout_ms = 600000},
 		.schema = l->schema,
@@ -49,24 +51,33 @@ static m2m_ws_client *client_new(const bsr_load *l)
 	return m2m_ws_client_new(&o, &c) == M2M_OK ? c : NULL;
 }
 
+/* ES4 GetEIS or EnableProfile of eUICC i. */
+static m2m_err es4_request(const bsr_load *l, size_t i, m2m_ws_msg **m)
+{
+	m2m_ws_fn fn = l->get_eis ? M2M_WS_ES4_GET_EIS : M2M_WS_ES4_ENABLE_PROFILE;
+	char fci[96];
+	m2m_err err;
+
+	snprintf(fci, sizeof fci, "bench-%s-%zu", l->tag, i);
+	err = m2m_ws_request_new(fn, fci, 0, m);
+	if (err == M2M_OK)
+		err = m2m_ws_add(*m, NULL, "Eid", l->eid[i], NULL);
+	if (err == M2M_OK && !l->get_eis)
+		err = m2m_ws_add(*m, NULL, "Iccid", l->iccid[i], NULL);
+	return err;
+}
+
 static void one(shared *s, m2m_ws_client *c, const char *url, size_t i)
 {
 	const bsr_load *l = s->l;
-	m2m_ws_fn fn = l->get_eis ? M2M_WS_ES4_GET_EIS : M2M_WS_ES4_ENABLE_PROFILE;
 	m2m_ws_result res;
 	m2m_ws_exec_status st;
 	m2m_ws_msg *m = NULL;
-	char fci[96];
 	double t0;
 	m2m_err err;
 
 	memset(&res, 0, sizeof res);
-	snprintf(fci, sizeof fci, "bench-%s-%zu", l->tag, i);
-	err = m2m_ws_request_new(fn, fci, 0, &m);
-	if (err == M2M_OK)
-		err = m2m_ws_add(m, NULL, "Eid", l->eid[i], NULL);
-	if (err == M2M_OK && !l->get_eis)
-		err = m2m_ws_add(m, NULL, "Iccid", l->iccid[i], NULL);
+	err = l->request != NULL ? l->request(l->arg, i, &m) : es4_request(l, i, &m);
 	if (err != M2M_OK) {
 		failure(s, i, "request not built:", m2m_strerror(err), "");
 		goto out;
@@ -99,7 +110,8 @@ static void *worker(void *arg)
 	char url[128];
 	size_t i;
 
-	snprintf(url, sizeof url, "https://%s/soap/es4", s->l->es);
+	snprintf(url, sizeof url, "https://%s%s", s->l->es,
+		 s->l->path != NULL ? s->l->path : "/soap/es4");
 	while ((i = atomic_fetch_add(&s->next, 1)) < s->l->n) {
 		if (c == NULL)
 			failure(s, i, "no ws client", "", "");
@@ -132,7 +144,8 @@ bool bsr_load_run(const bsr_load *l, bsr_result *r)
 		pthread_join(t[k], NULL);
 	r->elapsed_s = bsr_now() - t0;
 	r->ok = atomic_load(&s.ok);
-	r->failed = atomic_load(&s.failed);
+	/* Calls no thread made (none started, or they stopped) count as failed. */
+	r->failed = l->n - atomic_load(&s.ok);
 	r->nlat = l->n;
 	pthread_mutex_destroy(&s.lock);
 	free(t);
