@@ -374,4 +374,28 @@ static inline void card_state(int dev, const char *iccid, char *state, size_t ca
 	m2m_buf_free(&b);
 }
 
+/* pki, the farm (eUICCs of eum1, HTTPS with notifications), the SM-SR with SCP81 and the
+ * SM-DP's configuration, in a new directory from tmpl; the test imports and starts the
+ * SM-DP. */
+static inline void smdp_system_up(const char *tmpl)
+{
+	char url[96], sout[256];
+	unsigned scp81_port, smdp_port;
+
+	fixture_new(tmpl, M2M_WS_ROLE_MNO, "es2");
+	dp_cb_start();
+	scp81_port = free_port();
+	smdp_port = free_port();
+	make_devices_of_eum1();
+	snprintf(url, sizeof url, "https://127.0.0.1:%u/scp81", scp81_port);
+	char *extra[] = {"--scp81-url", url, "--notify", "https", NULL};
+	start_farm(extra);
+	write_smsr_config(scp81_port, smdp_port);
+	import_and_start_smsr();
+	path(sout, sizeof sout, "smsr.out");
+	assert_true(wait_line(sout, "scp81", F->scp81, sizeof F->scp81));
+	SMDP_DB_SETUP();
+	write_smdp_config(smdp_port);
+}
+
 #endif

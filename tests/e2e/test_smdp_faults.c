@@ -30,24 +30,8 @@
 
 static int setup(void **state)
 {
-	char url[96], sout[256];
-	unsigned scp81_port, smdp_port;
-
 	(void)state;
-	fixture_new("/tmp/m2m_e2edpf_XXXXXX", M2M_WS_ROLE_MNO, "es2");
-	dp_cb_start();
-	scp81_port = free_port();
-	smdp_port = free_port();
-	make_devices_of_eum1();
-	snprintf(url, sizeof url, "https://127.0.0.1:%u/scp81", scp81_port);
-	char *extra[] = {"--scp81-url", url, "--notify", "https", NULL};
-	start_farm(extra);
-	write_smsr_config(scp81_port, smdp_port);
-	import_and_start_smsr();
-	path(sout, sizeof sout, "smsr.out");
-	assert_true(wait_line(sout, "scp81", F->scp81, sizeof F->scp81));
-	SMDP_DB_SETUP();
-	write_smdp_config(smdp_port);
+	smdp_system_up("/tmp/m2m_e2edpf_XXXXXX");
 	import("ts48", MNO1, 0, NPROF, 0);
 	start_smdp();
 	return 0;
