@@ -109,36 +109,9 @@ void smsr_es3_store_failed(smsr *s, m2m_ws_exec_status *stt)
 			  NULL, "store: %s", m2m_store_errmsg(s->st));
 }
 
-/* The Eis element for an SM-DP: the eUICC's own data (what the SM-DP checks eligibility and
- * memory against) and only the profiles this SM-DP created; no key values. */
-static m2m_err add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *smdp_oid)
-{
-	m2m_eis e;
-	size_t k = 0;
-	m2m_err err;
-
-	m2m_eis_init(&e);
-	if ((err = m2m_eis_from_store(s->st, eid, &e)) != M2M_OK) {
-		m2m_warn(SMSR_LOG, "%s: EIS not read from the store: %s", eid, m2m_strerror(err));
-		goto out;
-	}
-	for (size_t i = 0; i < e.nprofiles; i++)
-		if (e.profiles[i].smdp_id[0] != '\0' &&
-		    strcmp(e.profiles[i].smdp_id, smdp_oid) == 0)
-			e.profiles[k++] = e.profiles[i];
-	e.nprofiles = k;
-	err = m2m_eis_build(m, NULL, &e, NULL, 0, NULL);
-	if (err != M2M_OK)
-		m2m_warn(SMSR_LOG, "%s: Eis element not built: %s", eid, m2m_strerror(err));
-out:
-	m2m_eis_clear(&e);
-	return err;
-}
-
 static m2m_ws_reply get_eis(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
-	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
 	m2m_ws_exec_status stt;
 	m2m_store_eis e;
 	char eid[M2M_STORE_EID_SIZE] = "";
@@ -149,7 +122,7 @@ static m2m_ws_reply get_eis(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 	m2m_store_eis_clear(&e);
 	if (!found)
 		goto refused;
-	if (add_eis(s, resp, eid, oid) != M2M_OK) {
+	if (smsr_add_eis(s, resp, eid, call->caller->id, call->caller->role) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EIS,
 				  M2M_WS_REASON_EXECUTION_ERROR, eid, "the EIS cannot be read");
 		goto refused;

@@ -51,13 +51,18 @@ void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt)
 
 /* ---- the EIS as the caller may see it ---- */
 
-static bool visible(smsr *s, int role, const char *caller, const char *mno_id)
+/* An operator sees its profiles (an M2M SP those of a PLMA), an SM-DP those it created. */
+static bool visible(smsr *s, int role, const char *caller, const char *mno_id,
+		    const char *smdp_id)
 {
+	if (role == M2M_WS_ROLE_SMDP)
+		return smdp_id[0] != '\0' &&
+		       strcmp(smdp_id, m2m_smsr_caller_oid(s->cfg, caller)) == 0;
 	return smsr_authorised(s, role, caller, mno_id, NULL); /* PLMA from the store */
 }
 
 /* The Eis element with the caller's profiles only and no key values. */
-static m2m_err add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *caller, int role)
+m2m_err smsr_add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *caller, int role)
 {
 	m2m_eis e;
 	size_t k = 0;
@@ -69,7 +74,7 @@ static m2m_err add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *call
 		goto out;
 	}
 	for (size_t i = 0; i < e.nprofiles; i++)
-		if (visible(s, role, caller, e.profiles[i].mno_id))
+		if (visible(s, role, caller, e.profiles[i].mno_id, e.profiles[i].smdp_id))
 			e.profiles[k++] = e.profiles[i];
 	e.nprofiles = k;
 	err = m2m_eis_build(m, NULL, &e, NULL, 0, NULL);
@@ -87,8 +92,9 @@ m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const 
 
 	if (m2m_ws_response_new((m2m_ws_fn)fn, stt, &m) != M2M_OK)
 		return NULL;
-	if (stt->status == M2M_WS_EXECUTED_SUCCESS && fn == M2M_WS_ES4_AUDIT_EIS &&
-	    add_eis(s, m, eid, caller, role) != M2M_OK)
+	if (stt->status == M2M_WS_EXECUTED_SUCCESS &&
+	    (fn == M2M_WS_ES4_AUDIT_EIS || fn == M2M_WS_ES3_AUDIT_EIS) &&
+	    smsr_add_eis(s, m, eid, caller, role) != M2M_OK)
 		m2m_warn(SMSR_LOG, "%s: the EIS could not be added to the answer", eid);
 	return m;
 }
@@ -215,7 +221,8 @@ static bool any_visible(smsr *s, const m2m_ws_call *call, const char *eid,
 
 	if (m2m_store_profile_list(s->st, eid, &list, &n) == M2M_OK)
 		for (size_t i = 0; i < n && !ok; i++)
-			ok = visible(s, call->caller->role, call->caller->id, list[i].mno_id);
+			ok = visible(s, call->caller->role, call->caller->id, list[i].mno_id,
+				     list[i].smdp_id);
 	m2m_store_profile_list_free(list, n);
 	if (!ok)
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
@@ -267,7 +274,7 @@ static m2m_ws_reply get_eis(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 		refuse(resp, &stt, s, call, eid, "");
 		return M2M_WS_REPLY_NOW;
 	}
-	if (add_eis(s, resp, eid, call->caller->id, call->caller->role) != M2M_OK) {
+	if (smsr_add_eis(s, resp, eid, call->caller->id, call->caller->role) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EIS,
 				  M2M_WS_REASON_EXECUTION_ERROR, eid, "the EIS cannot be read");
 		refuse(resp, &stt, s, call, eid, "");
@@ -346,8 +353,9 @@ static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_defe
 		/* The recorded answer, now (the deferred one may have been lost). */
 		smsr_status_unpack((const char *)prev.response, prev.response_len, &stt);
 		m2m_ws_response_set_status(resp, &stt);
-		if (stt.status == M2M_WS_EXECUTED_SUCCESS && call->fn->id == M2M_WS_ES4_AUDIT_EIS)
-			add_eis(s, resp, eid, call->caller->id, call->caller->role);
+		if (stt.status == M2M_WS_EXECUTED_SUCCESS && (call->fn->id == M2M_WS_ES4_AUDIT_EIS ||
+							     call->fn->id == M2M_WS_ES3_AUDIT_EIS))
+			smsr_add_eis(s, resp, eid, call->caller->id, call->caller->role);
 		*reply = M2M_WS_REPLY_NOW;
 	} else if (hold != NULL) {
 		/* A repeat without ReplyTo of a call still running: held until its job ends. */
@@ -416,7 +424,7 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 	m2m_ws_reply reply = M2M_WS_REPLY_LATER;
 	smsr_job j;
 	char eid[M2M_STORE_EID_SIZE] = "";
-	bool is_audit = call->fn->id == M2M_WS_ES4_AUDIT_EIS;
+	bool is_audit = call->fn->id == M2M_WS_ES4_AUDIT_EIS || call->fn->id == M2M_WS_ES3_AUDIT_EIS;
 	int64_t id = 0, now = m2m_store_now_ms();
 	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 
@@ -528,6 +536,7 @@ m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	case M2M_WS_ES4_UPDATE_POLICY_RULES:
 		return update_pol2(s, call, response);
 	case M2M_WS_ES4_AUDIT_EIS:
+	case M2M_WS_ES3_AUDIT_EIS: /* from an SM-DP: the same audit, its profiles only */
 	case M2M_WS_ES4_ENABLE_PROFILE:
 	case M2M_WS_ES4_DISABLE_PROFILE:
 	case M2M_WS_ES4_DELETE_PROFILE:

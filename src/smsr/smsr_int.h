@@ -120,6 +120,9 @@ m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 /* The answer of a finished call: status (+ the Eis for GetEIS/AuditEIS when successful). */
 m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const char *eid,
 			  const char *caller, int role);
+/* The Eis element as the caller may see it (an operator its profiles, an SM-DP those it
+ * created), without key values. */
+m2m_err smsr_add_eis(smsr *s, m2m_ws_msg *m, const char *eid, const char *caller, int role);
 /* Status <-> the compact form kept in the function-call record. */
 void smsr_status_pack(const m2m_ws_exec_status *stt, char *out, size_t cap);
 void smsr_status_unpack(const char *in, size_t n, m2m_ws_exec_status *stt);

@@ -510,6 +510,25 @@ static void test_download(void **state)
 		assert_string_equal(t, "Enabled");
 		m2m_ws_msg_free(r);
 	}
+	/* ES3 AuditEIS (held): the card is read, the Eis holds this SM-DP's profile only (one
+	 * ProfileInfo: not the bootstrap), as the card has it. */
+	{
+		m2m_ws_msg *r = es3(c, request(M2M_WS_ES3_AUDIT_EIS, fcid(), 0, NULL), &st);
+		const m2m_ws_node *pi;
+		const char *t = NULL;
+		expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+		assert_non_null(r);
+		pi = m2m_ws_find(m2m_ws_msg_body(r), "Eis/ProfileInfo");
+		assert_non_null(pi);
+		assert_int_equal(m2m_ws_get_text(pi, "Iccid", &t), M2M_OK);
+		assert_string_equal(t, iccid);
+		assert_int_equal(m2m_ws_get_text(pi, "State", &t), M2M_OK);
+		assert_string_equal(t, "Enabled");
+		assert_int_equal(m2m_ws_count(m2m_ws_find(m2m_ws_msg_body(r), "Eis"),
+					      "ProfileInfo"),
+				 1);
+		m2m_ws_msg_free(r);
+	}
 	/* A C-APDU script for the ISD-P (not key establishment): targeted at the ISD-P over
 	 * HTTPS; outside an SCP03 session the ISD-P refuses it, and that answer is relayed. */
 	{
