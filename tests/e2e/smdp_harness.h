@@ -123,7 +123,7 @@ static inline void write_smdp_config(unsigned port)
 		"ca = %s/pki/tls-ca.crt\n"
 		"[gp]\nci_cert = %s/pki/ci.crt\ndp_cert = %s/pki/smdp1-ecdsa.gpcert\n"
 		"dp_key = %s/pki/smdp1-ecdsa.key\n"
-		"[download]\nworkers = 2\ntimeout = 60\n"
+		"[download]\nworkers = 2\ntimeout = 240\n"
 		"[smsr.one]\noid = " SMSR1 "\nurl = https://%s/soap/es3\n"
 		"[callers]\nmno1 = " MNO1 "\n"
 		"[peers]\n" MNO1 " = %s\n"

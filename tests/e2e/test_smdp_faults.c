@@ -74,7 +74,7 @@ static void *download_main(void *arg)
 	download *d = arg;
 	/* longer than the harness's 20 s: the SM-SR's delete may wait for an SCP81 session's
 	 * linger (20 s) to end */
-	m2m_ws_client *c = client_timeout("mno1", 120000);
+	m2m_ws_client *c = client_timeout("mno1", 300000);
 	m2m_ws_msg *m = download_request(d->dev, d->type, d->fcid);
 	m2m_ws_result res;
 	char url[128];
@@ -366,7 +366,7 @@ static void test_card_refuses_certificate(void **state)
 		"key = %s/pki/smdp1-tls.key\nca = %s/pki/tls-ca.crt\n"
 		"[gp]\nci_cert = %s/pki/ci.crt\ndp_cert = %s/pki2/smdp1-ecdsa.gpcert\n"
 		"dp_key = %s/pki2/smdp1-ecdsa.key\n"
-		"[download]\ntimeout = 60\n"
+		"[download]\ntimeout = 240\n"
 		"[smsr.one]\noid = " SMSR1 "\nurl = https://%s/soap/es3\n"
 		"[callers]\nmno1 = " MNO1 "\n"
 		"[eum]\n" EUM1 " = %s/pki/eum1.crt\n",
