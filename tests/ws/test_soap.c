@@ -182,6 +182,54 @@ static void test_callback_and_notification(void **state)
 	m2m_ws_msg_free(m);
 }
 
+/* v4 functions of data/wsdl/xsd/euicc.request.v4.xsd (docs/ws-v4.md): routed by the derived
+ * Action (ES4, "...Request" alias) or the plain one (ES2), validated, read. */
+static void test_v4_functions(void **state)
+{
+	(void)state;
+	m2m_ws_msg *m = parse_file("es4_set_onc.xml");
+	const m2m_ws_node *body = m2m_ws_msg_body(m);
+	bool remove = true;
+	assert_int_equal(m2m_ws_msg_function(m)->id, M2M_WS_ES4_SET_ONC);
+	assert_int_equal(m2m_ws_msg_dir(m), M2M_WS_DIR_IN);
+	assert_string_equal(m2m_ws_node_text(m2m_ws_find(body, "Onc/ProfileType")), "meter");
+	assert_string_equal(m2m_ws_node_text(m2m_ws_find(body, "Onc/Notification")),
+			    "ProfileEnabled");
+	assert_int_equal(m2m_ws_get_bool(body, "Remove", &remove), M2M_OK);
+	assert_false(remove);
+	m2m_ws_msg_free(m);
+	m = parse_file("es2_set_fallback.xml");
+	assert_int_equal(m2m_ws_msg_function(m)->id, M2M_WS_ES2_SET_FALL_BACK_ATTRIBUTE);
+	assert_string_equal(m2m_ws_node_text(m2m_ws_find(m2m_ws_msg_body(m), "SmSr-id")),
+			    "1.3.6.1.4.1.99999.2");
+	m2m_ws_msg_free(m);
+}
+
+/* A v4 message outside its schema: an ONC notification name the enumeration lacks. */
+static void test_v4_invalid(void **state)
+{
+	(void)state;
+	m2m_buf b;
+	m2m_ws_msg *m = NULL;
+	m2m_ws_error e;
+	char *x, *p;
+	ws_test_load("es4_set_onc.xml", &b);
+	x = strndup((const char *)b.data, b.len);
+	m2m_buf_free(&b);
+	assert_non_null(x);
+	p = strstr(x, ">SMSRChange<");
+	assert_non_null(p);
+	memcpy(p + 1, "Forwarded!", 10); /* same length: ">Forwarded!<" */
+	assert_int_equal(m2m_ws_soap_parse((const uint8_t *)x, strlen(x), &m, &e), M2M_OK);
+	assert_int_equal(m2m_ws_schema_validate_msg(schema, m, &e), M2M_ERR_FORMAT);
+	assert_int_equal(e.status.status, M2M_WS_FAILED);
+	assert_string_equal(e.status.reason, M2M_WS_REASON_INVALID);
+	if (!strstr(e.status.message, "Notification"))
+		fail_msg("message \"%s\" lacks \"Notification\"", e.status.message);
+	m2m_ws_msg_free(m);
+	free(x);
+}
+
 /* --- negative ---------------------------------------------------------------------------- */
 
 static void expect_fault(const char *xml, m2m_ws_fault_code code, const char *subcode,
@@ -528,6 +576,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_es4_enable_profile),
+		cmocka_unit_test(test_v4_functions),
+		cmocka_unit_test(test_v4_invalid),
 		cmocka_unit_test(test_es3_create_isdp),
 		cmocka_unit_test(test_es3_send_data),
 		cmocka_unit_test(test_es2_es7),
