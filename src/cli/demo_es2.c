@@ -52,7 +52,6 @@ static bool download(es2_run *r, m2m_ws_client *c, size_t i, char *why, size_t c
 	m2m_demo_dev *dev = &r->d->dev[i];
 	m2m_ws_msg *m = NULL;
 	m2m_ws_result res;
-	m2m_ws_exec_status st;
 	const char *iccid = NULL;
 	bool ok = false;
 
@@ -61,24 +60,8 @@ static bool download(es2_run *r, m2m_ws_client *c, size_t i, char *why, size_t c
 		snprintf(why, cap, "cannot build the request");
 		goto out;
 	}
-	if (m2m_ws_client_call(c, r->url, m, NULL, &res) != M2M_OK) {
-		snprintf(why, cap, "%s",
-			 res.error.text[0] ? res.error.text : m2m_ws_client_error(c));
+	if (!m2m_demo_call(c, r->url, m, &res, why, cap))
 		goto out;
-	}
-	if (res.fault || res.response == NULL) {
-		snprintf(why, cap, "%s", res.fault ? res.error.text : "202 without a ReplyTo");
-		goto out;
-	}
-	if (m2m_ws_msg_status(res.response, &st) != M2M_OK) {
-		snprintf(why, cap, "no FunctionExecutionStatus");
-		goto out;
-	}
-	if (st.status != M2M_WS_EXECUTED_SUCCESS) {
-		snprintf(why, cap, "%s %s/%s %.150s", m2m_ws_status_name(st.status), st.subject,
-			 st.reason, st.message);
-		goto out;
-	}
 	if (m2m_ws_get_text(m2m_ws_msg_body(res.response), "Iccid", &iccid) == M2M_OK)
 		snprintf(dev->op_iccid, sizeof dev->op_iccid, "%s", iccid);
 	dev->downloaded = true;
@@ -89,29 +72,10 @@ out:
 	return ok;
 }
 
-static m2m_ws_client *new_client(const es2_run *r)
-{
-	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
-	m2m_ws_client *c = NULL;
-
-	m2m_demo_path(r->d, "pki/tls-ca.crt", ca, sizeof ca);
-	m2m_demo_path(r->d, "pki/mno2-tls.crt", cert, sizeof cert);
-	m2m_demo_path(r->d, "pki/mno2-tls.key", key, sizeof key);
-	m2m_ws_client_opts o = {
-		.http = {.ca_file = ca, .cert_file = cert, .key_file = key,
-			 .timeout_ms = CALL_TIMEOUT_MS},
-		.schema = r->schema,
-		.binding = M2M_WS_SOAP,
-	};
-	if (m2m_ws_client_new(&o, &c) != M2M_OK)
-		return NULL;
-	return c;
-}
-
 static void *worker(void *arg)
 {
 	es2_run *r = arg;
-	m2m_ws_client *c = new_client(r);
+	m2m_ws_client *c = m2m_demo_client(r->d, r->schema, "mno2", CALL_TIMEOUT_MS);
 	char why[256];
 
 	pthread_mutex_lock(&r->mu);

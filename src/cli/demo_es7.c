@@ -35,27 +35,6 @@ static const char *owner(const m2m_demo_dev *dev)
 	return dev->downloaded && !dev->back && !dev->fell_back ? "mno2" : "mno1";
 }
 
-static m2m_ws_client *new_client(const es7_run *r, const char *who)
-{
-	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], name[64];
-	m2m_ws_client *c = NULL;
-
-	m2m_demo_path(r->d, "pki/tls-ca.crt", ca, sizeof ca);
-	snprintf(name, sizeof name, "pki/%s-tls.crt", who);
-	m2m_demo_path(r->d, name, cert, sizeof cert);
-	snprintf(name, sizeof name, "pki/%s-tls.key", who);
-	m2m_demo_path(r->d, name, key, sizeof key);
-	m2m_ws_client_opts o = {
-		.http = {.ca_file = ca, .cert_file = cert, .key_file = key,
-			 .timeout_ms = CALL_TIMEOUT_MS},
-		.schema = r->schema,
-		.binding = M2M_WS_SOAP,
-	};
-	if (m2m_ws_client_new(&o, &c) != M2M_OK)
-		return NULL;
-	return c;
-}
-
 /* fn for dev at https://es/soap/es4 with the child name = value; true on success, else why. */
 static bool call(m2m_ws_client *c, const char *es, m2m_ws_fn fn, const m2m_demo_dev *dev,
 		 const char *name, const char *value, char *why, size_t cap)
@@ -64,7 +43,6 @@ static bool call(m2m_ws_client *c, const char *es, m2m_ws_fn fn, const m2m_demo_
 	char url[128], fcid[64];
 	m2m_ws_msg *m = NULL;
 	m2m_ws_result res;
-	m2m_ws_exec_status st;
 	bool ok = false;
 
 	memset(&res, 0, sizeof res);
@@ -76,24 +54,8 @@ static bool call(m2m_ws_client *c, const char *es, m2m_ws_fn fn, const m2m_demo_
 		snprintf(why, cap, "cannot build the request");
 		goto out;
 	}
-	if (m2m_ws_client_call(c, url, m, NULL, &res) != M2M_OK) {
-		snprintf(why, cap, "%.150s",
-			 res.error.text[0] ? res.error.text : m2m_ws_client_error(c));
+	if (!m2m_demo_call(c, url, m, &res, why, cap))
 		goto out;
-	}
-	if (res.fault || res.response == NULL) {
-		snprintf(why, cap, "%.150s", res.fault ? res.error.text : "202 without a ReplyTo");
-		goto out;
-	}
-	if (m2m_ws_msg_status(res.response, &st) != M2M_OK) {
-		snprintf(why, cap, "no FunctionExecutionStatus");
-		goto out;
-	}
-	if (st.status != M2M_WS_EXECUTED_SUCCESS) {
-		snprintf(why, cap, "%s %s/%s %.120s", m2m_ws_status_name(st.status), st.subject,
-			 st.reason, st.message);
-		goto out;
-	}
 	ok = true;
 out:
 	m2m_ws_result_free(&res);
@@ -106,7 +68,7 @@ static bool change(es7_run *r, m2m_demo_dev *dev, char *why, size_t cap)
 {
 	char what[200];
 	const char *who = owner(dev);
-	m2m_ws_client *c = new_client(r, who);
+	m2m_ws_client *c = m2m_demo_client(r->d, r->schema, who, CALL_TIMEOUT_MS);
 	bool ok = false;
 
 	if (c == NULL) {

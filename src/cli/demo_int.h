@@ -12,6 +12,8 @@
 #include <sys/types.h>
 
 #include "cli/fleet.h"
+#include "ws/client.h"
+#include "ws/schema.h"
 
 #define M2M_DEMO_MNO1 "1.3.6.1.4.1.99999.1"   /* mno1: owns the bootstrap profiles */
 #define M2M_DEMO_MNO2 "1.3.6.1.4.1.99999.3"   /* mno2: the operator downloading its own */
@@ -127,6 +129,14 @@ int m2m_demo_read_devices(m2m_demo *d);
 long m2m_demo_control(const m2m_demo *d, const char *method, const char *path, char **body);
 /* Integer counter of the farm's GET /stats; -1 on failure. */
 long m2m_demo_farm_stat(const m2m_demo *d, const char *name);
+
+/* demo_ws.c: a SOAP client with pki/WHO-tls.* (who: "mno1", "mno2"...), NULL on failure; one
+ * held call (no ReplyTo): true on EXECUTED_SUCCESS with the answer in *res, else a one-line
+ * reason in why. *res is always set: m2m_ws_result_free it. */
+m2m_ws_client *m2m_demo_client(const m2m_demo *d, m2m_ws_schema *schema, const char *who,
+			       long timeout_ms);
+bool m2m_demo_call(m2m_ws_client *c, const char *url, m2m_ws_msg *m, m2m_ws_result *res,
+		   char *why, size_t cap);
 
 /* demo_es2.c: step 5, ES2.DownloadProfile with EnableProfile for every eUICC. */
 int m2m_demo_downloads(m2m_demo *d, size_t *ok, size_t *failed, char *why, size_t cap);
