@@ -144,6 +144,21 @@ static void smsr_common(FILE *f, const m2m_demo *d)
 		port != NULL ? port + 1 : "2775");
 }
 
+/* The head every daemon's INI starts with: its [section] (id, oid, database, master key) and
+ * its ES endpoint on 127.0.0.1 (port 0: any) with the TLS identity pki/ID-tls.*. */
+static void daemon_head(FILE *f, const m2m_demo *d, const char *doc, const char *section,
+			const char *id, const char *oid, const char *db, unsigned port)
+{
+	const char *D = d->dir;
+
+	fprintf(f,
+		"; written by m2mrsp demo (docs/%s)\n"
+		"[%s]\nid = %s\noid = %s\ndb = %s\nmaster_key = %s\nlog_level = info\n"
+		"[es]\nlisten = 127.0.0.1:%u\ncert = %s/pki/%s-tls.crt\nkey = %s/pki/%s-tls.key\n"
+		"ca = %s/pki/tls-ca.crt\n",
+		doc, section, id, oid, db, d->master, port, D, id, D, id, D);
+}
+
 int m2m_demo_write_smsr_ini(const m2m_demo *d, const char *transport_key)
 {
 	char path[PATH_MAX];
@@ -152,15 +167,8 @@ int m2m_demo_write_smsr_ini(const m2m_demo *d, const char *transport_key)
 
 	if (f == NULL)
 		return M2M_EXIT_IO;
-	fprintf(f,
-		"; written by m2mrsp demo (docs/smsr.md)\n"
-		"[smsr]\nid = smsr1\noid = " M2M_DEMO_SMSR1 "\ndb = %s\nmaster_key = %s\n"
-		"log_level = info\n"
-		"[es]\nlisten = 127.0.0.1:0\ncert = %s/pki/smsr1-tls.crt\n"
-		"key = %s/pki/smsr1-tls.key\n"
-		"ca = %s/pki/tls-ca.crt\n"
-		"[scp81]\nenabled = true\nlisten = 127.0.0.1:%u\n",
-		d->smsr_db, d->master, D, D, D, d->scp81_port);
+	daemon_head(f, d, "smsr.md", "smsr", "smsr1", M2M_DEMO_SMSR1, d->smsr_db, 0);
+	fprintf(f, "[scp81]\nenabled = true\nlisten = 127.0.0.1:%u\n", d->scp81_port);
 	smsr_common(f, d);
 	fprintf(f,
 		"[callers]\nmno1 = " M2M_DEMO_MNO1 "\nmno2 = " M2M_DEMO_MNO2 "\n"
@@ -183,14 +191,8 @@ int m2m_demo_write_smsr2_ini(const m2m_demo *d)
 		return M2M_EXIT_IO;
 	/* No [scp81]: the cards' HTTPS sessions go to SM-SR1's admin server (the farm knows one
 	 * URL), so SM-SR2 reaches them by SMS. No [es1]: its eUICCs come by ES7 only. */
-	fprintf(f,
-		"; written by m2mrsp demo (docs/smsr-change.md)\n"
-		"[smsr]\nid = smsr2\noid = " M2M_DEMO_SMSR2 "\ndb = %s\nmaster_key = %s\n"
-		"log_level = info\n"
-		"[es]\nlisten = 127.0.0.1:%u\ncert = %s/pki/smsr2-tls.crt\n"
-		"key = %s/pki/smsr2-tls.key\n"
-		"ca = %s/pki/tls-ca.crt\n",
-		d->smsr2_db, d->master, d->smsr2_port, D, D, D);
+	daemon_head(f, d, "smsr-change.md", "smsr", "smsr2", M2M_DEMO_SMSR2, d->smsr2_db,
+		    d->smsr2_port);
 	smsr_common(f, d);
 	fprintf(f,
 		"[callers]\nmno1 = " M2M_DEMO_MNO1 "\nmno2 = " M2M_DEMO_MNO2 "\n"
@@ -209,13 +211,8 @@ int m2m_demo_write_smdp_ini(const m2m_demo *d)
 
 	if (f == NULL)
 		return M2M_EXIT_IO;
+	daemon_head(f, d, "smdp.md", "smdp", "smdp1", M2M_DEMO_SMDP1, d->smdp_db, 0);
 	fprintf(f,
-		"; written by m2mrsp demo (docs/smdp.md)\n"
-		"[smdp]\nid = smdp1\noid = " M2M_DEMO_SMDP1 "\ndb = %s\nmaster_key = %s\n"
-		"log_level = info\n"
-		"[es]\nlisten = 127.0.0.1:0\ncert = %s/pki/smdp1-tls.crt\n"
-		"key = %s/pki/smdp1-tls.key\n"
-		"ca = %s/pki/tls-ca.crt\n"
 		"[gp]\nci_cert = %s/pki/ci.crt\ndp_cert = %s/pki/smdp1-ecdsa.gpcert\n"
 		"dp_key = %s/pki/smdp1-ecdsa.key\n"
 		"[download]\nworkers = %u\nneed_http = true\n"
@@ -223,7 +220,7 @@ int m2m_demo_write_smdp_ini(const m2m_demo *d)
 		"[callers]\nmno1 = " M2M_DEMO_MNO1 "\nmno2 = " M2M_DEMO_MNO2 "\n"
 		"smsr1 = " M2M_DEMO_SMSR1 "\n"
 		"[eum]\n" M2M_DEMO_EUM1 " = %s/pki/eum1.crt\n",
-		d->smdp_db, d->master, D, D, D, D, D, D, d->concurrency, d->smsr_es, D);
+		D, D, D, d->concurrency, d->smsr_es, D);
 	return close_out(f, path);
 }
 

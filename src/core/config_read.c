@@ -94,3 +94,42 @@ m2m_err m2m_cfg_host_port(const char *v, char *host, size_t cap, uint16_t *port,
 	*port = (uint16_t)p;
 	return M2M_OK;
 }
+
+m2m_err m2m_cfg_read(const char *path, const char *text, size_t len, m2m_cfg_loader load,
+		     void *cfg, char *errbuf, size_t errlen)
+{
+	m2m_config *c = NULL;
+	m2m_err err = path != NULL ? m2m_config_load(path, &c, errbuf, errlen)
+				   : m2m_config_parse(text, len, "config", &c, errbuf, errlen);
+
+	if (err != M2M_OK)
+		return err;
+	err = load(c, cfg, errbuf, errlen);
+	m2m_config_free(c);
+	return err;
+}
+
+m2m_err m2m_cfg_read_es(m2m_config *c, const char *def_listen, const m2m_cfg_es_fields *f,
+			char *errbuf, size_t errlen)
+{
+	m2m_err err;
+	bool any, all;
+
+	if ((err = m2m_cfg_host_port(m2m_config_get_str(c, "es", "listen", def_listen), f->host,
+				     f->cap, f->port, "[es] listen", errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "cert", f->cert, f->cap, false, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "key", f->key, f->cap, false, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "ca", f->ca, f->cap, false, errbuf, errlen)) ||
+	    (err = m2m_cfg_str(c, "es", "address", f->address, f->cap, false, errbuf, errlen)))
+		return err;
+	if (m2m_config_get_bool(c, "es", "allow_without_cert", false, f->allow_without_cert))
+		return m2m_cfg_fail(errbuf, errlen, "%s", m2m_config_error(c));
+	any = f->cert[0] || f->key[0] || f->ca[0];
+	all = f->cert[0] && f->key[0] && f->ca[0];
+	if (any && !all)
+		return m2m_cfg_fail(errbuf, errlen, "[es] cert, key and ca go together");
+	if (!all && !*f->allow_without_cert)
+		return m2m_cfg_fail(errbuf, errlen,
+				    "[es] cert, key and ca are required (or allow_without_cert = true)");
+	return M2M_OK;
+}

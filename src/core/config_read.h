@@ -35,4 +35,24 @@ m2m_err m2m_cfg_num(m2m_config *c, const char *sec, const char *key, long long d
 m2m_err m2m_cfg_host_port(const char *v, char *host, size_t cap, uint16_t *port,
 			  const char *what, char *errbuf, size_t errlen);
 
+/* Where a daemon keeps its [es] section (the ES endpoint): listen (HOST:PORT), cert, key, ca,
+ * address, allow_without_cert. The strings are cap bytes each. */
+typedef struct {
+	char *host, *cert, *key, *ca, *address;
+	size_t cap;
+	uint16_t *port;
+	bool *allow_without_cert;
+} m2m_cfg_es_fields;
+/* Reads [es] (listen defaults to def_listen): TLS needs cert, key and ca together; without
+ * them only allow_without_cert = true (tests) is accepted. */
+m2m_err m2m_cfg_read_es(m2m_config *c, const char *def_listen, const m2m_cfg_es_fields *f,
+			char *errbuf, size_t errlen);
+
+/* Reads an INI (from the file path, or when path is NULL from text/len) and hands it to
+ * load(c, cfg, errbuf, errlen), which fills the daemon's configuration: the parse-or-load
+ * frame both daemons' m2m_*_cfg_parse/_load use. */
+typedef m2m_err (*m2m_cfg_loader)(m2m_config *c, void *cfg, char *errbuf, size_t errlen);
+m2m_err m2m_cfg_read(const char *path, const char *text, size_t len, m2m_cfg_loader load,
+		     void *cfg, char *errbuf, size_t errlen);
+
 #endif

@@ -70,31 +70,16 @@ static m2m_err load_smdp(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t 
 
 static m2m_err load_es(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
 {
-	m2m_err err;
+	const m2m_cfg_es_fields f = {
+		.host = cfg->es_host, .cert = cfg->es_cert, .key = cfg->es_key, .ca = cfg->es_ca,
+		.address = cfg->es_address, .cap = sizeof cfg->es_cert, .port = &cfg->es_port,
+		.allow_without_cert = &cfg->allow_without_cert,
+	};
+	_Static_assert(sizeof cfg->es_host == sizeof cfg->es_cert &&
+			       sizeof cfg->es_address == sizeof cfg->es_cert,
+		       "[es] strings share one size");
 
-	if ((err = m2m_cfg_host_port(m2m_config_get_str(c, "es", "listen", "127.0.0.1:8444"),
-				     cfg->es_host, sizeof cfg->es_host, &cfg->es_port,
-				     "[es] listen", errbuf, errlen)) != M2M_OK)
-		return err;
-	if ((err = m2m_cfg_str(c, "es", "cert", cfg->es_cert, sizeof cfg->es_cert, false, errbuf,
-			       errlen)) ||
-	    (err = m2m_cfg_str(c, "es", "key", cfg->es_key, sizeof cfg->es_key, false, errbuf,
-			       errlen)) ||
-	    (err = m2m_cfg_str(c, "es", "ca", cfg->es_ca, sizeof cfg->es_ca, false, errbuf,
-			       errlen)) ||
-	    (err = m2m_cfg_str(c, "es", "address", cfg->es_address, sizeof cfg->es_address, false,
-			       errbuf, errlen)))
-		return err;
-	if (m2m_config_get_bool(c, "es", "allow_without_cert", false, &cfg->allow_without_cert))
-		return m2m_cfg_fail(errbuf, errlen, "%s", m2m_config_error(c));
-	bool any = cfg->es_cert[0] || cfg->es_key[0] || cfg->es_ca[0];
-	bool all = cfg->es_cert[0] && cfg->es_key[0] && cfg->es_ca[0];
-	if (any && !all)
-		return m2m_cfg_fail(errbuf, errlen, "[es] cert, key and ca go together");
-	if (!all && !cfg->allow_without_cert)
-		return m2m_cfg_fail(errbuf, errlen,
-			    "[es] cert, key and ca are required (or allow_without_cert = true)");
-	return M2M_OK;
+	return m2m_cfg_read_es(c, "127.0.0.1:8444", &f, errbuf, errlen);
 }
 
 static m2m_err load_gp_download(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
@@ -217,8 +202,9 @@ static m2m_err load_lists(const m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, 
 	return err;
 }
 
-static m2m_err load(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
+static m2m_err load(m2m_config *c, void *arg, char *errbuf, size_t errlen)
 {
+	m2m_smdp_cfg *cfg = arg;
 	m2m_err err;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -232,26 +218,12 @@ static m2m_err load(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errle
 m2m_err m2m_smdp_cfg_parse(const char *text, size_t len, m2m_smdp_cfg *cfg, char *errbuf,
 			   size_t errlen)
 {
-	m2m_config *c = NULL;
-	m2m_err err = m2m_config_parse(text, len, "config", &c, errbuf, errlen);
-
-	if (err != M2M_OK)
-		return err;
-	err = load(c, cfg, errbuf, errlen);
-	m2m_config_free(c);
-	return err;
+	return m2m_cfg_read(NULL, text, len, load, cfg, errbuf, errlen);
 }
 
 m2m_err m2m_smdp_cfg_load(const char *path, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
 {
-	m2m_config *c = NULL;
-	m2m_err err = m2m_config_load(path, &c, errbuf, errlen);
-
-	if (err != M2M_OK)
-		return err;
-	err = load(c, cfg, errbuf, errlen);
-	m2m_config_free(c);
-	return err;
+	return m2m_cfg_read(path, NULL, 0, load, cfg, errbuf, errlen);
 }
 
 static const char *pair_get(const m2m_smdp_pair *list, size_t n, const char *key)
