@@ -1,7 +1,10 @@
 /* m2mrsp smdp: the SM-DP daemon, and `smdp import` to load a profile type and a batch. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -15,6 +18,7 @@ static void help(FILE *out)
 		"       m2mrsp smdp import --config FILE --type NAME --mno OID --package FILE.der\n"
 		"                   --batch FILE.csv [--memory BYTES]\n"
 		"       m2mrsp smdp inventory --config FILE\n"
+		"       m2mrsp smdp keys --config FILE --iccid ICCID [--out FILE]\n"
 		"\n"
 		"Runs the SM-DP (ES2 over SOAP/JSON; ES3 to the SM-SRs of [smsr.NAME]); prints\n"
 		"'es HOST:PORT' once it listens and stops on SIGINT/SIGTERM. `import` stores the\n"
@@ -22,6 +26,9 @@ static void help(FILE *out)
 		"row; iccid, ki, opc required; imsi, pin1, puk1, adm1, kic, kid, kik... optional);\n"
 		"--memory is what the profile needs on the card (default: the package's size).\n"
 		"`inventory` prints, per profile type and state, the number of profiles.\n"
+		"`keys` writes the ISD-P key set of an installed profile (JSON; --out: a new file,\n"
+		"mode 0600) for its operator; with [download] keys = handover the SM-DP then\n"
+		"forgets it.\n"
 		"Configuration keys and the CSV format: docs/smdp.md. Exit: 0 ok, 1 refused,\n"
 		"2 usage or bad configuration, 3 I/O.\n");
 }
@@ -107,6 +114,64 @@ out:
 	return rc;
 }
 
+/* --out: a new file only the caller can read (key material); stdout without it. */
+static FILE *open_keys_out(const char *path)
+{
+	int fd;
+	FILE *f;
+
+	if (path == NULL)
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+static int run_keys(int argc, char **argv)
+{
+	m2m_opt o[] = {M2M_OPT_REQ("config"), M2M_OPT_REQ("iccid"), M2M_OPT("out")};
+	m2m_smdp_cfg *cfg = calloc(1, sizeof *cfg);
+	char err[512] = "";
+	FILE *out = NULL;
+	bool forgot = false;
+	m2m_err e;
+	int rc;
+
+	if (cfg == NULL)
+		return M2M_EXIT_IO;
+	rc = m2m_opts_parse("smdp keys", argc, argv, o, 3, NULL, false);
+	if (rc == 0)
+		rc = load("smdp keys", o[0].value, cfg);
+	if (rc != 0)
+		goto out;
+	out = open_keys_out(o[2].value);
+	if (out == NULL) {
+		rc = m2m_cli_error(M2M_EXIT_IO, "smdp keys", "%s: %s", o[2].value,
+				   strerror(errno));
+		goto out;
+	}
+	e = m2m_smdp_keys_export(cfg, o[1].value, out, &forgot, err, sizeof err);
+	if (e == M2M_END || e == M2M_ERR_STATE)
+		rc = m2m_cli_error(M2M_EXIT_FAILED, "smdp keys", "%s", err);
+	else if (e != M2M_OK)
+		rc = m2m_cli_error(M2M_EXIT_IO, "smdp keys", "%s", err);
+	else if (forgot)
+		fprintf(stderr, "smdp keys: %s handed over: the SM-DP no longer holds it\n",
+			o[1].value);
+out:
+	if (out != NULL && out != stdout && fclose(out) != 0 && rc == 0)
+		rc = m2m_cli_error(M2M_EXIT_IO, "smdp keys", "%s: %s", o[2].value,
+				   strerror(errno));
+	if (rc != 0 && !forgot && out != NULL && out != stdout)
+		unlink(o[2].value); /* no half-written key file (a forgotten set's stays) */
+	free(cfg);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	m2m_opt o[] = {M2M_OPT_REQ("config")};
@@ -117,6 +182,8 @@ static int run(int argc, char **argv)
 		return run_import(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "inventory") == 0)
 		return run_inventory(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "keys") == 0)
+		return run_keys(argc - 1, argv + 1);
 	cfg = calloc(1, sizeof *cfg);
 	if (cfg == NULL)
 		return M2M_EXIT_IO;

@@ -7,6 +7,7 @@
 #define M2M_SMDP_SMDP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,13 @@ const m2m_smdp_smsr *m2m_smdp_smsr_by_oid(const m2m_smdp_cfg *cfg, const char *o
 const char *m2m_smdp_eum_cert(const m2m_smdp_cfg *cfg, const char *eum_id);
 /* Where ES2 notifications for the MNO go; NULL when not configured. */
 const char *m2m_smdp_peer_url(const m2m_smdp_cfg *cfg, const char *mno_id);
+
+/* `m2mrsp smdp keys`: writes the SCP03 key set kept for the installed profile iccid to out as
+ * one JSON line (iccid, eid, isdp_aid, kvn, enc, mac, dek in hex); with [download] keys =
+ * handover the store then forgets it (*forgot). M2M_END: unknown ICCID or no key set kept;
+ * M2M_ERR_STATE: the profile is not installed. errbuf says which. */
+m2m_err m2m_smdp_keys_export(const m2m_smdp_cfg *cfg, const char *iccid, FILE *out,
+			     bool *forgot, char *errbuf, size_t errlen);
 
 /* `m2mrsp smdp import`: the profile type (name, MNO, SAIP package, memory 0 = the package's
  * length) and the profiles of a CSV batch. *added counts the new profiles; on failure

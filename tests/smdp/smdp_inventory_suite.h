@@ -384,11 +384,89 @@ static void test_config(void **state)
 	free(cfg);
 }
 
+/* `smdp keys` (m2m_smdp_keys_export): the kept key set of an installed profile, written as
+ * one JSON line; kept with keys = keep, forgotten after the write with keys = handover. */
+static char *export_keys(m2m_smdp_cfg *cfg, const char *iccid, m2m_err want, bool *forgot,
+			 char *err, size_t cap)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_int_equal(m2m_smdp_keys_export(cfg, iccid, out, forgot, err, cap), want);
+	fclose(out);
+	return text;
+}
+
+static void test_keys_export(void **state)
+{
+	const char *url = inv_url();
+	m2m_smdp_cfg cfg;
+	char err[256], iccid[24], other[24];
+	size_t added = 0;
+	bool forgot = true;
+	uint8_t blob[2 + 48];
+	m2m_store *st;
+	m2m_buf b;
+	char *text;
+
+	(void)state;
+	cfg_for(&cfg, url);
+	assert_int_equal(m2m_smdp_import(&cfg, "ts48", MNO_A, PKG, write_batch("k.csv", 0, 2, 0),
+					 4096, &added, err, sizeof err),
+			 M2M_OK);
+	iccid_of(0, iccid);
+	iccid_of(1, other);
+	blob[0] = 0x30; /* KVN */
+	blob[1] = 16;
+	for (size_t i = 0; i < 48; i++)
+		blob[2 + i] = (uint8_t)(0x40 + i); /* ENC 40.., MAC 50.., DEK 60.. */
+	st = open_store(url, KEY);
+	assert_int_equal(m2m_store_smdp_set_state(st, iccid, M2M_SMDP_INSTALLED,
+						  "89001012012341234012345678901224",
+						  "A0000005591010FFFFFFFF8900001000"),
+			 M2M_OK);
+	assert_int_equal(m2m_store_smdp_keys_put(st, iccid, blob, sizeof blob), M2M_OK);
+	m2m_store_close(st);
+	/* keep: written and kept. */
+	cfg.keys = M2M_ES8_KEYS_KEEP;
+	text = export_keys(&cfg, iccid, M2M_OK, &forgot, err, sizeof err);
+	assert_false(forgot);
+	assert_non_null(strstr(text, "\"kvn\": 48"));
+	assert_non_null(strstr(text, "\"enc\": \"404142434445464748494a4b4c4d4e4f\""));
+	assert_non_null(strstr(text, "\"dek\": \"606162636465666768696a6b6c6d6e6f\""));
+	assert_non_null(strstr(text, "\"isdp_aid\": \"A0000005591010FFFFFFFF8900001000\""));
+	free(text);
+	st = open_store(url, KEY);
+	m2m_buf_init(&b);
+	assert_int_equal(m2m_store_smdp_keys_get(st, iccid, &b), M2M_OK);
+	m2m_buf_free(&b);
+	m2m_store_close(st);
+	/* handover: written, then forgotten; a second export finds nothing. */
+	cfg.keys = M2M_ES8_KEYS_HANDOVER;
+	text = export_keys(&cfg, iccid, M2M_OK, &forgot, err, sizeof err);
+	assert_true(forgot);
+	assert_non_null(strstr(text, "\"mac\": \"505152535455565758595a5b5c5d5e5f\""));
+	free(text);
+	free(export_keys(&cfg, iccid, M2M_END, &forgot, err, sizeof err));
+	assert_non_null(strstr(err, "no key set kept"));
+	st = open_store(url, KEY);
+	m2m_buf_init(&b);
+	assert_int_equal(m2m_store_smdp_keys_get(st, iccid, &b), M2M_END);
+	m2m_store_close(st);
+	/* Refusals: a profile still in the inventory, an unknown ICCID. */
+	free(export_keys(&cfg, other, M2M_ERR_STATE, &forgot, err, sizeof err));
+	assert_non_null(strstr(err, "not installed"));
+	free(export_keys(&cfg, "8900000000000000000", M2M_END, &forgot, err, sizeof err));
+	assert_non_null(strstr(err, "unknown ICCID"));
+}
+
 #define INVENTORY_TESTS                                                                     \
 	cmocka_unit_test(test_import_and_allocate),                                         \
 		cmocka_unit_test(test_allocate_by_iccid_and_back),                          \
 		cmocka_unit_test(test_import_all_or_nothing),                               \
 		cmocka_unit_test(test_perso_sealed), cmocka_unit_test(test_allocate_race),  \
-		cmocka_unit_test(test_config)
+		cmocka_unit_test(test_config), cmocka_unit_test(test_keys_export)
 
 #endif
