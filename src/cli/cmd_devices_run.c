@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "farm/farm.h"
 #include "net/http_client.h"
+#include "net/http_server.h"
 
 #define WHAT "devices run"
 
@@ -237,7 +238,7 @@ int m2m_devices_cmd_run(int argc, char **argv)
 	else
 		rc = serve(base, f, &c);
 	m2m_farm_free(f);
-	event_base_free(base);
+	m2m_http_base_free(base);
 	m2m_http_global_cleanup();
 	return rc;
 }

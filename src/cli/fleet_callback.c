@@ -150,6 +150,6 @@ void m2m_fleet_callback_stop(m2m_fleet_callback *cb)
 	m2m_http_server_free(cb->http);
 	m2m_ws_server_free(cb->ws);
 	if (cb->base != NULL)
-		event_base_free(cb->base);
+		m2m_http_base_free(cb->base);
 	free(cb);
 }

@@ -90,5 +90,11 @@ uint16_t m2m_http_server_port(const m2m_http_server *s);
 size_t m2m_http_server_unsent(const m2m_http_server *s);
 /* Closes the listener and every connection. Call on the loop thread or with the loop stopped. */
 void m2m_http_server_free(m2m_http_server *s);
+/* Frees a loop that served HTTP(S), with the loop stopped and its servers freed. It first runs,
+ * once and without waiting, the callbacks libevent has queued: a connection closed just before
+ * may have one holding a reference to its TLS bufferevent, and event_base_free would drop the
+ * callback and leak the connection with it (seen under ASan once replies went out without
+ * Nagle's delay). */
+void m2m_http_base_free(struct event_base *base);
 
 #endif

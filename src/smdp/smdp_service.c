@@ -97,7 +97,7 @@ static void stop(smdp *s)
 	m2m_buf_free(&s->cert_dp);
 	m2m_buf_free(&s->ci_pem);
 	if (s->base != NULL)
-		event_base_free(s->base);
+		m2m_http_base_free(s->base);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 }

@@ -93,7 +93,7 @@ static void stop(smsr *s)
 	m2m_store_close(s->st);
 	m2m_ws_schema_free(s->schema);
 	if (s->base != NULL)
-		event_base_free(s->base);
+		m2m_http_base_free(s->base);
 }
 
 int m2m_smsr_run(const m2m_smsr_cfg *cfg)

@@ -426,7 +426,7 @@ static inline int teardown(void **state)
 	pthread_join(F->thread, NULL);
 	m2m_http_server_free(F->http);
 	m2m_ws_server_free(F->ws);
-	event_base_free(F->base);
+	m2m_http_base_free(F->base);
 	m2m_ws_schema_free(F->schema);
 	if (getenv("M2MRSP_KEEP") == NULL)
 		sh("rm -rf '%s'", F->dir);

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 
+#include "net/http_server.h"
 #include "saip/personalise.h"
 #include "store/store_smdp.h"
 
@@ -86,7 +87,7 @@ static inline void dp_cb_stop(void)
 	pthread_join(dp_cb.thread, NULL);
 	m2m_http_server_free(dp_cb.http);
 	m2m_ws_server_free(dp_cb.ws);
-	event_base_free(dp_cb.base);
+	m2m_http_base_free(dp_cb.base);
 }
 
 /* ---- set-up ---- */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/http_server.h"
 #include "card/scp80.h"
 #include "card/sms.h"
 #include "core/hex.h"
@@ -365,7 +366,7 @@ static inline void h_free(harness *h)
 	h_stop_farm(h);
 	if (h->tick != NULL)
 		event_free(h->tick);
-	event_base_free(h->base);
+	m2m_http_base_free(h->base);
 	h_remove_db(h);
 	free(h->dl);
 	free(h->used);

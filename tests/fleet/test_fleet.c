@@ -553,7 +553,7 @@ static int teardown(void **state)
 	reset();
 	m2m_http_server_free(F->http);
 	m2m_ws_server_free(F->ws);
-	event_base_free(F->base);
+	m2m_http_base_free(F->base);
 	m2m_ws_schema_free(F->schema);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", F->dir);
 	assert_int_equal(system(cmd), 0);

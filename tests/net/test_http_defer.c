@@ -63,7 +63,7 @@ static int teardown(void **state)
 	fixture *f = *state;
 	m2m_http_deferred_finish(f->held);
 	m2m_http_server_free(f->srv);
-	event_base_free(f->base);
+	m2m_http_base_free(f->base);
 	free(f);
 	return 0;
 }

@@ -119,7 +119,7 @@ static int teardown(void **state)
 	event_base_loopbreak(f->base);
 	pthread_join(f->thread, NULL);
 	m2m_http_server_free(f->srv);
-	event_base_free(f->base);
+	m2m_http_base_free(f->base);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
@@ -295,7 +295,7 @@ static void test_plain_http(void **state)
 	event_base_loopbreak(f.base);
 	pthread_join(f.thread, NULL);
 	m2m_http_server_free(f.srv);
-	event_base_free(f.base);
+	m2m_http_base_free(f.base);
 	assert_int_equal(f.requests, 2);
 }
 

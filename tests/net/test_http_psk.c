@@ -131,7 +131,7 @@ static int teardown(void **state)
 	event_base_loopbreak(f->base);
 	pthread_join(f->thread, NULL);
 	m2m_http_server_free(f->srv);
-	event_base_free(f->base);
+	m2m_http_base_free(f->base);
 	free(f);
 	return 0;
 }

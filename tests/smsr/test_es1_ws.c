@@ -98,7 +98,7 @@ static int teardown(void **state)
 	pthread_join(thread, NULL);
 	m2m_http_server_free(http);
 	m2m_ws_server_free(ws);
-	event_base_free(base);
+	m2m_http_base_free(base);
 	m2m_store_close(store);
 	fx_free(&F);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

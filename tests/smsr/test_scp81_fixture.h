@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "net/http_server.h"
 #include "core/hex.h"
 #include "euicc/test_ota_common.h"
 #include "net/tls.h"
@@ -165,7 +166,7 @@ static inline void fx_server_free(fixture *f)
 	event_free(f->note_ev);
 	close(f->note[0]);
 	close(f->note[1]);
-	event_base_free(f->base);
+	m2m_http_base_free(f->base);
 	free(f);
 }
 

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "net/http_server.h"
 #include "core/log.h"
 #include "test_scp81_fixture.h"
 
@@ -237,7 +238,7 @@ static void test_bad_options(void **state)
 	m2m_scp81_server_free(s);
 	assert_int_equal(m2m_scp81_server_port(NULL), 0);
 	m2m_scp81_server_free(NULL);
-	event_base_free(base);
+	m2m_http_base_free(base);
 }
 
 int main(void)

@@ -240,7 +240,7 @@ static int teardown(void **state)
 	m2m_http_server_free(F->http_dp);
 	m2m_ws_server_free(F->ws_sr);
 	m2m_ws_server_free(F->ws_dp);
-	event_base_free(F->base);
+	m2m_http_base_free(F->base);
 	m2m_ws_schema_free(F->schema);
 	m2m_ws_deferred_clear(&F->deferred);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", F->dir);
@@ -756,7 +756,7 @@ static void test_client_checks(void **state)
 	event_base_loopbreak(base);
 	pthread_join(t, NULL);
 	m2m_http_server_free(srv);
-	event_base_free(base);
+	m2m_http_base_free(base);
 	m2m_ws_msg_free(resp);
 	m2m_ws_msg_free(req);
 	m2m_buf_free(&canned);
