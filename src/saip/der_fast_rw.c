@@ -24,7 +24,7 @@ void m2m_saip_rw_free(m2m_saip_rw *w)
 }
 
 /* Moves the bytes written so far to the end of a buffer with room for n more. */
-static m2m_err grow(m2m_saip_rw *w, size_t n)
+m2m_err m2m_saip_rw_grow(m2m_saip_rw *w, size_t n)
 {
 	m2m_err rc = M2M_ERR_BOUNDS;
 	size_t used = m2m_saip_rw_used(w);
@@ -49,77 +49,11 @@ out:
 	return rc;
 }
 
-m2m_err m2m_saip_rw_put(m2m_saip_rw *w, const void *p, size_t n)
-{
-	m2m_err rc = w->pos < n ? grow(w, n) : M2M_OK;
-	if (rc == M2M_OK && n > 0) {
-		w->pos -= n;
-		/* Most contents are a few bytes (integers, flags, FIDs): no memcpy call. */
-		if (n <= 8)
-			for (size_t i = 0; i < n; i++)
-				w->base[w->pos + i] = ((const uint8_t *)p)[i];
-		else
-			memcpy(w->base + w->pos, p, n);
-	}
-	return rc;
-}
-
 m2m_err m2m_saip_rw_byte(m2m_saip_rw *w, uint8_t b)
 {
-	m2m_err rc = w->pos == 0 ? grow(w, 1) : M2M_OK;
+	m2m_err rc = w->pos == 0 ? m2m_saip_rw_grow(w, 1) : M2M_OK;
 	if (rc == M2M_OK)
 		w->base[--w->pos] = b;
-	return rc;
-}
-
-/* One tag and length, as der_write_TL: minimal length form, high tag numbers base 128.
- * Written straight into the buffer (a header is at most TL_MAX bytes): tags are the
- * encoder's most frequent write, too short for a memcpy call to pay. */
-#define TL_MAX 24
-static m2m_err put_tl(m2m_saip_rw *w, ber_tlv_tag_t tag, size_t len, int constructed)
-{
-	m2m_err rc = w->pos < TL_MAX ? grow(w, TL_MAX) : M2M_OK;
-	if (rc != M2M_OK)
-		return rc;
-	uint8_t *b = w->base;
-	size_t n = w->pos, end = n;
-	do {
-		b[--n] = (uint8_t)len;
-		len >>= 8;
-	} while (len > 0);
-	if (n < end - 1 || b[n] > 127) {
-		b[n - 1] = (uint8_t)(0x80 | (end - n));
-		n--;
-	}
-	ber_tlv_tag_t v = BER_TAG_VALUE(tag);
-	uint8_t first = (uint8_t)((BER_TAG_CLASS(tag) << 6) | (constructed ? 0x20 : 0));
-	if (v <= 30) {
-		b[--n] = (uint8_t)(first | v);
-	} else {
-		b[--n] = (uint8_t)(v & 0x7F);
-		for (v >>= 7; v > 0; v >>= 7)
-			b[--n] = (uint8_t)(0x80 | (v & 0x7F));
-		b[--n] = (uint8_t)(first | 0x1F);
-	}
-	w->pos = n;
-	return M2M_OK;
-}
-
-/* The i-th tag of der_write_tags' list: the outer tag replaces (IMPLICIT) or precedes
- * (EXPLICIT) the type's own; an IMPLICIT tag on an untagged type stands alone. */
-m2m_err m2m_saip_rw_tags(m2m_saip_rw *w, const asn_TYPE_descriptor_t *td, size_t start,
-			 int tag_mode, ber_tlv_tag_t tag, int last_constructed)
-{
-	m2m_err rc = M2M_OK;
-	int own = td->tags_count, n = own, skip = 0;
-	if (tag_mode != 0) {
-		skip = (tag_mode == -1 && own > 0) ? 1 : 0;
-		n = own + 1 - skip;
-	}
-	for (int i = n - 1; i >= 0 && rc == M2M_OK; i--) {
-		ber_tlv_tag_t t = tag_mode != 0 ? (i == 0 ? tag : td->tags[i - 1 + skip]) : td->tags[i];
-		rc = put_tl(w, t, m2m_saip_rw_used(w) - start, last_constructed || i < n - 1);
-	}
 	return rc;
 }
 

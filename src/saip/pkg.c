@@ -21,6 +21,16 @@ void m2m_saip_pkg_free(m2m_saip_pkg *pkg)
 	m2m_saip_pkg_init(pkg);
 }
 
+void m2m_saip_pkg_abandon(m2m_saip_pkg *pkg)
+{
+	if (pkg == NULL)
+		return;
+	for (size_t i = 0; i < pkg->count; i++)
+		m2m_saip_pe_abandon(pkg->el[i].pe);
+	free(pkg->el);
+	m2m_saip_pkg_init(pkg);
+}
+
 static m2m_err grow(m2m_saip_pkg *pkg)
 {
 	m2m_err rc = M2M_OK;

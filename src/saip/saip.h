@@ -55,9 +55,16 @@ m2m_err m2m_saip_pe_decode(const uint8_t *p, size_t n, ProfileElement_t **pe, si
 /* Appends the DER encoding of pe. */
 m2m_err m2m_saip_pe_encode(const ProfileElement_t *pe, m2m_buf *out);
 void m2m_saip_pe_free(ProfileElement_t *pe);
+/* Drops a tree without asn1c's free walk when it lies in an active tree arena of the thread
+ * (asn1_alloc.h): its memory goes when the scope ends. Only for a tree decoded inside the
+ * scope and since then only read or encoded: memory calloc()'d by libc and handed to it
+ * (JSON, personalisation) would leak. A tree outside any arena is freed (m2m_saip_pe_free). */
+void m2m_saip_pe_abandon(ProfileElement_t *pe);
 
 void m2m_saip_pkg_init(m2m_saip_pkg *pkg);
 void m2m_saip_pkg_free(m2m_saip_pkg *pkg);
+/* m2m_saip_pkg_free with m2m_saip_pe_abandon for each element (same rules). */
+void m2m_saip_pkg_abandon(m2m_saip_pkg *pkg);
 /* Takes ownership of pe. */
 m2m_err m2m_saip_pkg_append(m2m_saip_pkg *pkg, ProfileElement_t *pe, size_t offset, size_t len);
 /* A whole package: every byte must belong to an element. */
