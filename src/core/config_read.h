@@ -43,6 +43,14 @@ typedef struct {
 	uint16_t *port;
 	bool *allow_without_cert;
 } m2m_cfg_es_fields;
+/* The fields of a daemon configuration cfg that names them es_host, es_port, es_cert, es_key,
+ * es_ca, es_address and allow_without_cert (the SM-SR's and the SM-DP's). */
+#define M2M_CFG_ES_FIELDS_OF(cfg)                                                           \
+	{                                                                                    \
+		.host = (cfg)->es_host, .cert = (cfg)->es_cert, .key = (cfg)->es_key,         \
+		.ca = (cfg)->es_ca, .address = (cfg)->es_address, .cap = sizeof (cfg)->es_cert, \
+		.port = &(cfg)->es_port, .allow_without_cert = &(cfg)->allow_without_cert,    \
+	}
 /* Reads [es] (listen defaults to def_listen): TLS needs cert, key and ca together; without
  * them only allow_without_cert = true (tests) is accepted. */
 m2m_err m2m_cfg_read_es(m2m_config *c, const char *def_listen, const m2m_cfg_es_fields *f,

@@ -70,11 +70,7 @@ static m2m_err load_smdp(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t 
 
 static m2m_err load_es(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
 {
-	const m2m_cfg_es_fields f = {
-		.host = cfg->es_host, .cert = cfg->es_cert, .key = cfg->es_key, .ca = cfg->es_ca,
-		.address = cfg->es_address, .cap = sizeof cfg->es_cert, .port = &cfg->es_port,
-		.allow_without_cert = &cfg->allow_without_cert,
-	};
+	const m2m_cfg_es_fields f = M2M_CFG_ES_FIELDS_OF(cfg);
 	_Static_assert(sizeof cfg->es_host == sizeof cfg->es_cert &&
 			       sizeof cfg->es_address == sizeof cfg->es_cert,
 		       "[es] strings share one size");

@@ -48,6 +48,9 @@ typedef struct {
 	m2m_log_level log_level;
 	m2m_log_format log_format;
 	char wsdl_dir[M2M_SMSR_STR]; /* "" = the ws layer's search */
+	/* the SMS address the cards send to, "+" then digits or digits ("" = none): put on a
+	 * card taken over by an SM-SR change (UpdateSMSRAddressingParameters, smsr_address.h) */
+	char sms_address[22];
 	/* [es] */
 	char es_host[M2M_SMSR_STR];
 	uint16_t es_port;

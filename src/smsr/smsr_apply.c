@@ -7,8 +7,11 @@
 
 #include "core/log.h"
 #include "smsr/eis.h"
+#include "smsr/smsr_address.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_attr.h"
 #include "smsr/smsr_es7.h"
+#include "smsr/smsr_es3_repeat.h"
 
 void smsr_audit(smsr *s, const char *actor, const char *function, const char *eid,
 		const char *iccid, const m2m_ws_exec_status *stt)
@@ -58,7 +61,7 @@ static m2m_err drop_es8(smsr *s, const smsr_slot *sl)
 }
 
 static m2m_err close_job(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
-			 const m2m_ws_exec_status *stt)
+			 const m2m_ws_exec_status *stt, const m2m_es5_result *r)
 {
 	char packed[M2M_WS_MESSAGE_MAX + 128];
 	int64_t now = m2m_store_now_ms();
@@ -74,8 +77,7 @@ static m2m_err close_job(smsr *s, const smsr_slot *sl, m2m_store_job_state state
 	if (strcmp(sl->kind, "senddata") == 0 && state != M2M_STORE_JOB_ANSWERED)
 		smsr_chain_set(s, sl->eid, false); /* the exchange is over for the SM-DP too */
 	if (sl->job.call_id[0] != '\0') {
-		err = m2m_store_call_finish(s->st, sl->job.caller, sl->job.call_id,
-					    (const uint8_t *)packed, strlen(packed), now);
+		err = smsr_call_record(s, sl, r, packed, now); /* with ES3's Isd-p-aid, response */
 		if (err == M2M_ERR_STATE || err == M2M_END)
 			err = M2M_OK; /* answered already, or recorded by no call (internal job) */
 		if (err != M2M_OK)
@@ -91,7 +93,7 @@ void smsr_finish(smsr *s, const smsr_slot *sl, m2m_store_job_state state,
 	m2m_err err = m2m_store_begin(s->st);
 
 	if (err == M2M_OK)
-		err = close_job(s, sl, state, stt);
+		err = close_job(s, sl, state, stt, NULL);
 	if (err == M2M_OK && strcmp(sl->kind, "create_isdp") == 0) {
 		/* The ISD-P was not created: its row (and AID) goes. */
 		err = m2m_store_profile_delete(s->st, sl->eid, sl->job.aid);
@@ -210,8 +212,12 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 	}
 	if (strcmp(sl->kind, "audit") == 0)
 		return apply_audit(s, sl->eid, &r->audit);
+	if (smsr_attr_kind(sl->kind))
+		return smsr_attr_apply(s, sl->eid, sl->kind, sl->job.aid);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		return M2M_OK; /* the row is CREATED since the request */
+	if (strcmp(sl->kind, SMSR_ES7_KIND_FINALISE) == 0) /* SM-SR2: our address to the card */
+		return smsr_address_queue(s, sl->eid);
 	if (strcmp(sl->kind, "confirm") == 0) {
 		err = m2m_store_notif_set_state(s->st, sl->eid, sl->job.seq,
 						M2M_STORE_NOTIF_CONFIRMED, m2m_store_now_ms());
@@ -239,7 +245,7 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 	if (err == M2M_OK)
 		err = apply(s, sl, r);
 	if (err == M2M_OK)
-		err = close_job(s, sl, M2M_STORE_JOB_ANSWERED, &stt);
+		err = close_job(s, sl, M2M_STORE_JOB_ANSWERED, &stt, r);
 	if (err == M2M_OK)
 		err = m2m_store_commit(s->st);
 	if (err != M2M_OK) {

@@ -7,10 +7,11 @@
 #include "core/config.h"
 #include "core/config_read.h"
 #include "smsr/smsr.h"
+#include "smsr/smsr_address.h"
 
 static const char *const known[] = {
 	"smsr.id", "smsr.oid", "smsr.db", "smsr.master_key", "smsr.worker", "smsr.log_level",
-	"smsr.log_format", "smsr.wsdl_dir",
+	"smsr.log_format", "smsr.wsdl_dir", "smsr.sms_address",
 	"es.listen", "es.cert", "es.key", "es.ca", "es.address", "es.allow_without_cert",
 	"smpp.host", "smpp.port", "smpp.system_id", "smpp.password", "smpp.source",
 	"smpp.window", "smpp.por_timeout",
@@ -81,11 +82,7 @@ static m2m_err load_smsr(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 
 static m2m_err load_es(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen)
 {
-	const m2m_cfg_es_fields f = {
-		.host = cfg->es_host, .cert = cfg->es_cert, .key = cfg->es_key, .ca = cfg->es_ca,
-		.address = cfg->es_address, .cap = sizeof cfg->es_cert, .port = &cfg->es_port,
-		.allow_without_cert = &cfg->allow_without_cert,
-	};
+	const m2m_cfg_es_fields f = M2M_CFG_ES_FIELDS_OF(cfg);
 	_Static_assert(sizeof cfg->es_host == sizeof cfg->es_cert &&
 			       sizeof cfg->es_address == sizeof cfg->es_cert,
 		       "[es] strings share one size");
@@ -117,6 +114,31 @@ static m2m_err load_smpp(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 		snprintf(cfg->smpp_source, sizeof cfg->smpp_source, "882999999999999");
 	if (strspn(cfg->smpp_source, "0123456789") != strlen(cfg->smpp_source))
 		return m2m_cfg_fail(errbuf, errlen, "[smpp] source: international digits only");
+	return M2M_OK;
+}
+
+/* [smsr] sms_address: "+" and 1-20 digits (international) or digits alone; "none" for no
+ * address; default: the [smpp] source (international digits). After load_smpp. */
+static m2m_err load_sms_address(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen)
+{
+	const char *v = m2m_config_get(c, "smsr", "sms_address");
+	m2m_buf a3;
+	m2m_err err;
+
+	if (v == NULL) {
+		snprintf(cfg->sms_address, sizeof cfg->sms_address, "+%s", cfg->smpp_source);
+		return M2M_OK;
+	}
+	if (strcmp(v, "none") == 0)
+		return M2M_OK;
+	m2m_buf_init(&a3);
+	err = smsr_address_a3(v, &a3); /* the rule the job applies */
+	m2m_buf_free(&a3);
+	if (err != M2M_OK)
+		return m2m_cfg_fail(errbuf, errlen,
+				    "[smsr] sms_address = '%s': '+' and 1-20 digits, digits, or none",
+				    v);
+	snprintf(cfg->sms_address, sizeof cfg->sms_address, "%s", v);
 	return M2M_OK;
 }
 
@@ -193,8 +215,8 @@ static m2m_err load_lists(const m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, 
 		if (!is_known(sec, key))
 			return m2m_cfg_fail(errbuf, errlen, "unknown key [%s] %s", sec, key);
 		if (strcmp(sec, "peers") == 0 || strcmp(sec, "smsr_peers") == 0) {
-			bool smsr = strcmp(sec, "smsr_peers") == 0;
-			size_t *np = smsr ? &cfg->nsmsr_peers : &cfg->npeers;
+			bool es7 = strcmp(sec, "smsr_peers") == 0;
+			size_t *np = es7 ? &cfg->nsmsr_peers : &cfg->npeers;
 			if (*np == M2M_SMSR_PEERS_MAX || strlen(key) >= M2M_SMSR_STR ||
 			    strlen(val) >= M2M_SMSR_STR)
 				return m2m_cfg_fail(errbuf, errlen, "[%s] %s: too many or too long",
@@ -203,7 +225,7 @@ static m2m_err load_lists(const m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, 
 				return m2m_cfg_fail(errbuf, errlen,
 						    "[%s] %s = '%s': expected a URL", sec, key,
 						    val);
-			m2m_smsr_peer *p = smsr ? &cfg->smsr_peers[(*np)++] : &cfg->peers[(*np)++];
+			m2m_smsr_peer *p = es7 ? &cfg->smsr_peers[(*np)++] : &cfg->peers[(*np)++];
 			snprintf(p->id, sizeof p->id, "%s", key);
 			snprintf(p->url, sizeof p->url, "%s", val);
 			continue;
@@ -250,6 +272,7 @@ static m2m_err load(m2m_config *c, void *arg, char *errbuf, size_t errlen)
 	if ((err = load_lists(c, cfg, errbuf, errlen)) ||
 	    (err = load_smsr(c, cfg, errbuf, errlen)) || (err = load_es(c, cfg, errbuf, errlen)) ||
 	    (err = load_smpp(c, cfg, errbuf, errlen)) ||
+	    (err = load_sms_address(c, cfg, errbuf, errlen)) ||
 	    (err = load_scp81(c, cfg, errbuf, errlen)) ||
 	    (err = load_engine(c, cfg, errbuf, errlen)) ||
 	    (err = load_es1(c, cfg, errbuf, errlen)) ||

@@ -11,6 +11,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "smsr/smsr_int.h"
+#include "smsr/smsr_address.h"
 #include "smsr/smsr_es7.h"
 
 /* ---- the bearer's view of the store ---- */
@@ -161,6 +162,8 @@ static m2m_err build(const smsr_slot *sl, m2m_es5_cmd *c)
 		return smsr_es3_build(sl, c);
 	if (smsr_es7_kind(sl->kind))
 		return smsr_es7_build(sl, c);
+	if (smsr_address_kind(sl->kind))
+		return smsr_address_build(sl, c);
 	if (aid_of(sl, aid) != M2M_OK)
 		return M2M_ERR_FORMAT;
 	if (strcmp(sl->kind, "enable") == 0)
@@ -169,6 +172,10 @@ static m2m_err build(const smsr_slot *sl, m2m_es5_cmd *c)
 		return m2m_es5_disable_profile(c, aid);
 	if (strcmp(sl->kind, "delete") == 0)
 		return m2m_es5_delete_isdp(c, aid);
+	if (strcmp(sl->kind, "fallback") == 0)
+		return m2m_es5_set_fallback_attribute(c, aid);
+	if (strcmp(sl->kind, "emergency") == 0)
+		return m2m_es5_set_emergency_profile_attribute(c, aid);
 	return M2M_ERR_UNSUPPORTED;
 }
 

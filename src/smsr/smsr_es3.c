@@ -65,12 +65,6 @@ bool smsr_es3_answer_mode(const m2m_ws_call *call, m2m_ws_deferred *d, m2m_ws_ho
 	return false;
 }
 
-int smsr_es3_binding(const m2m_ws_call *call, const m2m_ws_deferred *d,
-		     const m2m_ws_hold *hold)
-{
-	return hold != NULL ? (int)call->binding : (int)d->binding;
-}
-
 m2m_ws_reply smsr_es3_hold(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
 			   uint64_t vp, m2m_ws_msg *resp)
 {

@@ -1,9 +1,10 @@
 /* ES3 CreateISDP (docs/smsr.md "ES3"): checks (EID, ICCID free, memory), allocates the next
  * free ISD-P TAR, writes the profile row CREATED (owner MNO and SM-DP) and queues the
  * `create_isdp` job (INSTALL [for install and make selectable] to the ISD-R) in one
- * transaction. The answer, with Isd-p-aid, goes to ReplyTo, or on the held exchange when
- * there is none, when the job ends (smsr_es3_create_answer); a failed creation removes the
- * row again. */
+ * transaction with the FunctionCallIdentifier's record (a repeat gets the recorded answer,
+ * smsr_es3_repeat.c). The answer, with Isd-p-aid, goes to ReplyTo, or on the held exchange
+ * when there is none, when the job ends (smsr_es3_create_answer); a failed creation removes
+ * the row again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "smsr/eis.h"
-#include "smsr/smsr_int.h"
+#include "smsr/smsr_es3_repeat.h"
 
 #define TAR_FIRST 0x000010u
 #define TAR_LAST 0x00FFFFu
@@ -102,33 +103,52 @@ static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profi
 	smsr_job_init(j); /* fn -1: smsr_answer leaves the answer to smsr_es3_create_answer */
 	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
 	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
-	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
-	j->role = call->caller->role;
-	j->seq = 0;
 	j->mem = mem;
-	if (call->function_call_id != NULL)
-		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
-	j->binding = smsr_es3_binding(call, d, hold);
-	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
-	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+	smsr_job_for_call(j, call, false, d, hold);
 }
 
-/* Row and job in one transaction. */
-static m2m_err queue(smsr *s, const m2m_store_profile *p, const smsr_job *j, uint64_t vp,
-		     int64_t *id)
+/* The ISD-P AID and the profile row CREATED; false (stt set) when no TAR is free. */
+static bool allocate(smsr *s, const m2m_ws_call *call, m2m_store_profile *p, uint32_t mem,
+		     m2m_ws_exec_status *stt)
 {
-	m2m_err err = m2m_store_begin(s->st);
+	uint8_t tar[3], aid[M2M_ES5_AID_SIZE];
 
-	if (err == M2M_OK)
-		err = m2m_store_profile_put(s->st, p);
-	if (err == M2M_OK)
-		err = smsr_job_queue(s->st, p->eid, "create_isdp", j,
-				     m2m_store_now_ms() + (int64_t)vp * 1000, id);
-	if (err == M2M_OK)
-		err = m2m_store_commit(s->st);
-	if (err != M2M_OK)
-		m2m_store_rollback(s->st);
-	return err;
+	if (next_tar(s, p->eid, tar) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
+				  M2M_WS_REASON_INSUFFICIENT_MEMORY, p->eid, "no free ISD-P TAR");
+		return false;
+	}
+	m2m_es5_isdp_aid(tar, aid);
+	m2m_eis_hex(aid, sizeof aid, p->isdp_aid);
+	snprintf(p->smdp_id, sizeof p->smdp_id, "%s",
+		 m2m_smsr_caller_oid(s->cfg, call->caller->id));
+	p->state = M2M_STORE_PROFILE_CREATED;
+	p->allocated_memory = mem;
+	p->updated_ms = m2m_store_now_ms();
+	return true;
+}
+
+/* Inside the open transaction, after the call's record: the checks (an ICCID taken by the
+ * call's own row is a repeat's, answered before), the row and the job. False with stt set;
+ * the caller rolls back. */
+static bool queue(smsr *s, const m2m_ws_call *call, const m2m_store_eis *e,
+		  m2m_store_profile *p, const m2m_ws_deferred *d, const m2m_ws_hold *hold,
+		  uint64_t vp, int64_t *id, m2m_ws_exec_status *stt)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	smsr_job j;
+	uint32_t mem = 0;
+
+	if (!check_request(s, body, e, p, &mem, stt) || !allocate(s, call, p, mem, stt))
+		return false;
+	fill_job(&j, call, p, d, hold, mem);
+	if (m2m_store_profile_put(s->st, p) != M2M_OK ||
+	    smsr_job_queue(s->st, p->eid, "create_isdp", &j,
+			   m2m_store_now_ms() + (int64_t)vp * 1000, id) != M2M_OK) {
+		smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	return true;
 }
 
 m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
@@ -139,9 +159,6 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	m2m_store_profile p;
 	m2m_ws_deferred d;
 	m2m_ws_hold *hold = NULL;
-	smsr_job j;
-	uint8_t tar[3], aid[M2M_ES5_AID_SIZE];
-	uint32_t mem = 0;
 	int64_t id = 0;
 	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
@@ -149,26 +166,27 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	memset(&e, 0, sizeof e);
 	memset(&p, 0, sizeof p);
 	memset(&d, 0, sizeof d);
-	if (!smsr_es3_read_eid(body, p.eid, &stt) || !smsr_es3_find_eis(s, p.eid, &e, &stt) ||
-	    !check_request(s, body, &e, &p, &mem, &stt))
+	if (!smsr_es3_read_eid(body, p.eid, &stt) || !smsr_es3_find_eis(s, p.eid, &e, &stt))
 		goto refused;
-	if (next_tar(s, p.eid, tar) != M2M_OK) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
-				  M2M_WS_REASON_INSUFFICIENT_MEMORY, p.eid, "no free ISD-P TAR");
-		goto refused;
-	}
-	m2m_es5_isdp_aid(tar, aid);
-	m2m_eis_hex(aid, sizeof aid, p.isdp_aid);
-	snprintf(p.smdp_id, sizeof p.smdp_id, "%s", m2m_smsr_caller_oid(s->cfg, call->caller->id));
-	p.state = M2M_STORE_PROFILE_CREATED;
-	p.allocated_memory = mem;
-	p.updated_ms = m2m_store_now_ms();
-	/* Last check: a hold begun must be answered (the ws server does it on a NOW reply). */
+	/* The answer form first: a repeat is answered on it (a hold begun must be answered:
+	 * the ws server does it on a NOW reply). */
 	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
 		goto refused;
-	fill_job(&j, call, &p, &d, hold, mem);
-	if (queue(s, &p, &j, vp, &id) != M2M_OK) {
+	if (m2m_store_begin(s->st) != M2M_OK) {
 		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	if (!smsr_es3_dedup(s, call, p.eid, &d, hold, vp, resp, &reply)) {
+		m2m_store_rollback(s->st);
+		goto out;
+	}
+	if (!queue(s, call, &e, &p, &d, hold, vp, &id, &stt)) {
+		m2m_store_rollback(s->st);
+		goto refused;
+	}
+	if (m2m_store_commit(s->st) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
+		m2m_store_rollback(s->st);
 		goto refused;
 	}
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s, ISD-P %s%s", call->fn->name,
@@ -179,6 +197,7 @@ m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, p.eid, p.iccid);
+	reply = M2M_WS_REPLY_NOW;
 out:
 	m2m_ws_deferred_clear(&d);
 	m2m_store_eis_clear(&e);
@@ -198,16 +217,37 @@ m2m_err smsr_es3_build(const smsr_slot *sl, m2m_es5_cmd *c)
 	return m2m_es5_create_isdp(c, tar, sl->job.mem);
 }
 
-void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt)
+static m2m_ws_msg *create_response(const m2m_ws_exec_status *stt, const char *aid)
 {
-	const smsr_job *j = &sl->job;
 	m2m_ws_msg *m = NULL;
 
 	if (m2m_ws_response_new(M2M_WS_ES3_CREATE_ISDP, stt, &m) != M2M_OK ||
-	    m2m_ws_add(m, NULL, "Isd-p-aid", j->aid, NULL) != M2M_OK) {
-		m2m_warn(SMSR_LOG, "job %lld: CreateISDP answer not built", (long long)sl->id);
+	    m2m_ws_add(m, NULL, "Isd-p-aid", aid, NULL) != M2M_OK) {
 		m2m_ws_msg_free(m);
-		m = NULL; /* a held exchange then gets a Receiver fault */
+		return NULL; /* a held exchange then gets a Receiver fault */
 	}
-	smsr_es3_complete(s, sl->id, j, M2M_WS_ES3_CREATE_ISDP, m);
+	return m;
+}
+
+typedef struct {
+	const m2m_ws_exec_status *stt;
+	const char *aid;
+} create_answer_arg;
+
+static m2m_ws_msg *build_answer(const void *arg)
+{
+	const create_answer_arg *a = arg;
+
+	return create_response(a->stt, a->aid);
+}
+
+void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt)
+{
+	create_answer_arg a = {.stt = stt, .aid = sl->job.aid};
+	m2m_ws_msg *m = create_response(stt, sl->job.aid);
+
+	if (m == NULL)
+		m2m_warn(SMSR_LOG, "job %lld: CreateISDP answer not built", (long long)sl->id);
+	smsr_es3_answer_repeats(s, sl, build_answer, &a);
+	smsr_es3_complete(s, sl->id, &sl->job, M2M_WS_ES3_CREATE_ISDP, m);
 }

@@ -1,12 +1,13 @@
 /* ES3 EnableProfile, DisableProfile and DeleteISDP from an SM-DP (docs/smsr.md "ES3"): on a
  * profile this SM-DP created, POL2 checked, the same `enable` / `disable` / `delete` jobs as
- * ES4; the answer (status only) goes to ReplyTo, or on the held exchange when there is none,
- * when the job ends (smsr_answer). */
+ * ES4, queued with the FunctionCallIdentifier's record (a repeat gets the recorded status,
+ * smsr_es3_repeat.c); the answer (status only) goes to ReplyTo, or on the held exchange when
+ * there is none, when the job ends (smsr_answer, which answers the waiting repeats too). */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "smsr/smsr_int.h"
+#include "smsr/smsr_es3_repeat.h"
 
 static const char *kind_of(m2m_ws_fn fn, m2m_smsr_action *act)
 {
@@ -57,20 +58,26 @@ static bool check(smsr *s, const m2m_ws_call *call, const char *eid, m2m_smsr_ac
 	return m2m_smsr_pol2_allows(act, p, enabled_of(s, eid, &en) ? &en : NULL, stt);
 }
 
-static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
-		     const m2m_ws_deferred *d, const m2m_ws_hold *hold)
+/* Inside the open transaction, after the call's record: the checks (after it, so that a
+ * repeat of a DeleteISDP whose row is gone still gets its answer), then the job. False with
+ * stt set; the caller rolls back. */
+static bool queue(smsr *s, const m2m_ws_call *call, const char *eid, const m2m_ws_deferred *d,
+		  const m2m_ws_hold *hold, uint64_t vp, m2m_store_profile *p, int64_t *id,
+		  m2m_ws_exec_status *stt)
 {
-	smsr_job_init(j);
-	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
-	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
-	j->fn = (int)call->fn->id;
-	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
-	j->role = call->caller->role;
-	if (call->function_call_id != NULL)
-		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
-	j->binding = smsr_es3_binding(call, d, hold);
-	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
-	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+	m2m_smsr_action act;
+	const char *kind = kind_of(call->fn->id, &act);
+	smsr_job j;
+
+	if (!check(s, call, eid, act, p, stt))
+		return false;
+	smsr_job_for_profile(&j, call, p, d, hold);
+	if (smsr_job_queue(s->st, eid, kind, &j, m2m_store_now_ms() + (int64_t)vp * 1000, id) !=
+	    M2M_OK) {
+		smsr_es3_store_failed(s, stt);
+		return false;
+	}
+	return true;
 }
 
 m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
@@ -81,9 +88,6 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
 	m2m_store_profile p;
 	m2m_ws_deferred d;
 	m2m_ws_hold *hold = NULL;
-	m2m_smsr_action act;
-	const char *kind = kind_of(call->fn->id, &act);
-	smsr_job j;
 	char eid[M2M_STORE_EID_SIZE] = "";
 	int64_t id = 0;
 	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
@@ -95,14 +99,23 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
 	memset(&d, 0, sizeof d);
 	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
 	m2m_store_eis_clear(&e);
-	if (!ok || !check(s, call, eid, act, &p, &stt))
+	if (!ok || !smsr_es3_answer_mode(call, &d, &hold, &stt))
 		goto refused;
-	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
-		goto refused;
-	fill_job(&j, call, &p, &d, hold);
-	if (smsr_job_queue(s->st, eid, kind, &j, m2m_store_now_ms() + (int64_t)vp * 1000, &id) !=
-	    M2M_OK) {
+	if (m2m_store_begin(s->st) != M2M_OK) {
 		smsr_es3_store_failed(s, &stt);
+		goto refused;
+	}
+	if (!smsr_es3_dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
+		m2m_store_rollback(s->st);
+		goto out;
+	}
+	if (!queue(s, call, eid, &d, hold, vp, &p, &id, &stt)) {
+		m2m_store_rollback(s->st);
+		goto refused;
+	}
+	if (m2m_store_commit(s->st) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
+		m2m_store_rollback(s->st);
 		goto refused;
 	}
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s%s", call->fn->name, call->caller->id,
@@ -116,6 +129,7 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);
+	reply = M2M_WS_REPLY_NOW;
 out:
 	m2m_ws_deferred_clear(&d);
 	m2m_store_profile_clear(&p);

@@ -5,7 +5,9 @@
  * the eUICC's bearer; the answer carries the card's response untouched (EuiccResponseData).
  * MoreToDo keeps the SCP81 session open (m2m_scp81_server_linger) so the card's ES8 state
  * lives on between two SendData. Data and responses are never logged, and the job payload
- * holds Data only sealed under a key derived from the master key, until the job ends. */
+ * holds Data only sealed under a key derived from the master key, until the job ends. The
+ * FunctionCallIdentifier's record keeps the card's response sealed likewise: a repeat of the
+ * call gets it again without a second card job (smsr_es3_repeat.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include "core/tlv.h"
 #include "crypto/hash.h"
 #include "smsr/smsr_es8_route.h"
-#include "smsr/smsr_int.h"
+#include "smsr/smsr_es3_repeat.h"
 #include "store/store_gcm.h"
 
 #define DATA_MAX (64u * 1024u)
@@ -30,6 +32,8 @@
  * master key): a key of its own, so ES8 bytes and the store's key material never share
  * one. The job payload is dropped when the job ends (smsr_apply.c). */
 static const char SEAL_AAD[] = "m2mrsp senddata v1";
+/* The card's response in the call record: the same key, its own AAD. */
+static const char RSP_AAD[] = "m2mrsp senddata response v1";
 
 static m2m_err seal_key(const smsr *s, uint8_t key[M2M_GCM_KEY_SIZE])
 {
@@ -44,17 +48,40 @@ static m2m_err seal_key(const smsr *s, uint8_t key[M2M_GCM_KEY_SIZE])
 	return err;
 }
 
-static m2m_err seal(const smsr *s, m2m_buf *d)
+/* Appends pt sealed under the SendData key with aad to out. */
+static m2m_err seal_bytes(const smsr *s, const char *aad, const uint8_t *pt, size_t n,
+			  m2m_buf *out)
 {
 	uint8_t key[M2M_GCM_KEY_SIZE];
+	m2m_err err = seal_key(s, key);
+
+	if (err == M2M_OK)
+		err = m2m_store_seal(key, (const uint8_t *)aad, strlen(aad), pt, n, out);
+	m2m_wipe(key, sizeof key);
+	return err;
+}
+
+/* The inverse of seal_bytes into out; M2M_ERR_VERIFY for a value that is not ours. */
+static m2m_err unseal_bytes(const smsr *s, const char *aad, const uint8_t *sealed, size_t n,
+			    m2m_buf *out)
+{
+	uint8_t key[M2M_GCM_KEY_SIZE];
+	m2m_err err = seal_key(s, key);
+
+	if (err == M2M_OK)
+		err = m2m_store_unseal(key, (const uint8_t *)aad, strlen(aad), sealed, n, out);
+	m2m_wipe(key, sizeof key);
+	return err;
+}
+
+/* Data sealed in place. */
+static m2m_err seal(const smsr *s, m2m_buf *d)
+{
 	m2m_buf out;
 	m2m_err err;
 
 	m2m_buf_init(&out);
-	err = seal_key(s, key);
-	if (err == M2M_OK)
-		err = m2m_store_seal(key, (const uint8_t *)SEAL_AAD, sizeof SEAL_AAD - 1, d->data,
-				     d->len, &out);
+	err = seal_bytes(s, SEAL_AAD, d->data, d->len, &out);
 	if (err == M2M_OK) {
 		m2m_wipe(d->data, d->len);
 		m2m_buf_free(d);
@@ -62,21 +89,24 @@ static m2m_err seal(const smsr *s, m2m_buf *d)
 		m2m_buf_init(&out);
 	}
 	m2m_buf_free(&out);
-	m2m_wipe(key, sizeof key);
 	return err;
 }
 
-/* The inverse of seal into out; M2M_ERR_VERIFY for a payload that is not ours. */
 static m2m_err unseal(const smsr *s, const m2m_buf *d, m2m_buf *out)
 {
-	uint8_t key[M2M_GCM_KEY_SIZE];
-	m2m_err err = seal_key(s, key);
+	return unseal_bytes(s, SEAL_AAD, d->data, d->len, out);
+}
 
-	if (err == M2M_OK)
-		err = m2m_store_unseal(key, (const uint8_t *)SEAL_AAD, sizeof SEAL_AAD - 1, d->data,
-				       d->len, out);
-	m2m_wipe(key, sizeof key);
-	return err;
+m2m_err smsr_senddata_seal_response(const smsr *s, const uint8_t *rsp, size_t n,
+				    m2m_buf *sealed)
+{
+	return seal_bytes(s, RSP_AAD, rsp, n, sealed);
+}
+
+m2m_err smsr_senddata_unseal_response(const smsr *s, const uint8_t *sealed, size_t n,
+				      m2m_buf *rsp)
+{
+	return unseal_bytes(s, RSP_AAD, sealed, n, rsp);
 }
 
 /* ---- the request ---- */
@@ -144,13 +174,7 @@ static void fill_job(smsr_job *j, const m2m_ws_call *call, const char *aid,
 {
 	/* fn -1: smsr_answer leaves the answer to smsr_senddata_answer. */
 	snprintf(j->aid, sizeof j->aid, "%s", aid);
-	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
-	j->role = call->caller->role;
-	if (call->function_call_id != NULL)
-		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
-	j->binding = smsr_es3_binding(call, d, hold);
-	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
-	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+	smsr_job_for_call(j, call, false, d, hold);
 }
 
 static const char *route_name(int route)
@@ -158,16 +182,48 @@ static const char *route_name(int route)
 	return route == SMSR_ROUTE_ISDR ? "ISD-R" : route == SMSR_ROUTE_ISDP ? "ISD-P" : "ISD-P SCP03t";
 }
 
+/* Inside the open transaction, after the call's record: the checks, Data sealed into the
+ * job, the job. False with stt set; the caller rolls back. */
+static bool queue(smsr *s, const m2m_ws_call *call, const char *eid, const m2m_ws_deferred *d,
+		  const m2m_ws_hold *hold, uint64_t vp, smsr_job *j, int64_t *id, size_t *len,
+		  m2m_ws_exec_status *stt)
+{
+	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	m2m_store_profile p;
+	char aid[M2M_STORE_AID_SIZE] = "";
+	bool ok = false;
+
+	memset(&p, 0, sizeof p);
+	if (!check_isdp(s, call, eid, aid, &p, stt))
+		goto out;
+	snprintf(j->iccid, sizeof j->iccid, "%s", p.iccid); /* for the audit of a refusal too */
+	if (!read_data(s, body, eid, j, stt))
+		goto out;
+	*len = j->es8.len;
+	if (seal(s, &j->es8) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "Data cannot be sealed");
+		goto out;
+	}
+	fill_job(j, call, aid, d, hold);
+	ok = smsr_job_queue(s->st, eid, "senddata", j, m2m_store_now_ms() + (int64_t)vp * 1000,
+			    id) == M2M_OK;
+	if (!ok)
+		smsr_es3_store_failed(s, stt);
+out:
+	m2m_store_profile_clear(&p);
+	return ok;
+}
+
 m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
 	m2m_ws_exec_status stt;
 	m2m_store_eis e;
-	m2m_store_profile p;
 	m2m_ws_deferred d;
 	m2m_ws_hold *hold = NULL;
 	smsr_job j;
-	char eid[M2M_STORE_EID_SIZE] = "", aid[M2M_STORE_AID_SIZE] = "";
+	char eid[M2M_STORE_EID_SIZE] = "";
 	int64_t id = 0;
 	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
@@ -175,50 +231,51 @@ m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *re
 	bool ok;
 
 	memset(&e, 0, sizeof e);
-	memset(&p, 0, sizeof p);
 	memset(&d, 0, sizeof d);
 	smsr_job_init(&j);
 	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
 	m2m_store_eis_clear(&e);
-	if (!ok || !check_isdp(s, call, eid, aid, &p, &stt) || !read_data(s, body, eid, &j, &stt))
+	if (!ok || !smsr_es3_answer_mode(call, &d, &hold, &stt))
 		goto refused;
-	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
-		goto refused;
-	n = j.es8.len;
-	if (seal(s, &j.es8) != M2M_OK) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
-				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "Data cannot be sealed");
+	if (m2m_store_begin(s->st) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt);
 		goto refused;
 	}
-	fill_job(&j, call, aid, &d, hold);
-	snprintf(j.iccid, sizeof j.iccid, "%s", p.iccid);
-	if (smsr_job_queue(s->st, eid, "senddata", &j, m2m_store_now_ms() + (int64_t)vp * 1000,
-			   &id) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt);
+	if (!smsr_es3_dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
+		m2m_store_rollback(s->st);
+		goto out;
+	}
+	if (!queue(s, call, eid, &d, hold, vp, &j, &id, &n, &stt)) {
+		m2m_store_rollback(s->st);
+		goto refused;
+	}
+	if (m2m_store_commit(s->st) != M2M_OK) {
+		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
+		m2m_store_rollback(s->st);
 		goto refused;
 	}
 	/* The exchange goes on: this SendData runs before the eUICC's other jobs. */
 	if (smsr_chain_open(s, eid) && m2m_store_job_make_head(s->st, id) != M2M_OK)
 		m2m_warn(SMSR_LOG, "job %lld: cannot run before the eUICC's other jobs", (long long)id);
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s ISD-P %s, %zu bytes for the %s%s%s",
-		 call->fn->name, call->caller->id, (long long)id, eid, aid, n,
+		 call->fn->name, call->caller->id, (long long)id, eid, j.aid, n,
 		 route_name(j.route), j.more ? ", more to do" : "", hold != NULL ? " (held)" : "");
 	smsr_engine_kick(s);
 	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
 	goto out;
 refused:
-	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);
+	smsr_es3_refuse(s, call, resp, &stt, eid, j.iccid);
+	reply = M2M_WS_REPLY_NOW;
 out:
 	smsr_job_clear(&j);
 	m2m_ws_deferred_clear(&d);
-	m2m_store_profile_clear(&p);
 	return reply;
 }
 
 /* ---- the answer ---- */
 
-void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt,
-			  const uint8_t *resp, size_t n)
+static m2m_ws_msg *senddata_response(const m2m_ws_exec_status *stt, const uint8_t *resp,
+				     size_t n)
 {
 	m2m_ws_msg *m = NULL;
 	char *hex = NULL;
@@ -230,14 +287,39 @@ void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status
 		if (err == M2M_OK) {
 			m2m_hex_encode(resp, n, hex);
 			err = m2m_ws_add(m, NULL, "EuiccResponseData", hex, NULL);
+			m2m_wipe(hex, 2 * n + 1);
 		}
 	}
 	if (err != M2M_OK) {
-		m2m_warn(SMSR_LOG, "job %lld: SendData answer not built", (long long)sl->id);
 		m2m_ws_msg_free(m);
 		m = NULL;
 	}
 	free(hex);
+	return m;
+}
+
+typedef struct {
+	const m2m_ws_exec_status *stt;
+	const uint8_t *resp;
+	size_t n;
+} senddata_answer_arg;
+
+static m2m_ws_msg *build_answer(const void *arg)
+{
+	const senddata_answer_arg *a = arg;
+
+	return senddata_response(a->stt, a->resp, a->n);
+}
+
+void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt,
+			  const uint8_t *resp, size_t n)
+{
+	senddata_answer_arg a = {.stt = stt, .resp = resp, .n = n};
+	m2m_ws_msg *m = senddata_response(stt, resp, n);
+
+	if (m == NULL)
+		m2m_warn(SMSR_LOG, "job %lld: SendData answer not built", (long long)sl->id);
+	smsr_es3_answer_repeats(s, sl, build_answer, &a);
 	smsr_es3_complete(s, sl->id, &sl->job, M2M_WS_ES3_SEND_DATA, m);
 }
 
@@ -247,12 +329,24 @@ static void fail_status(m2m_ws_exec_status *stt, const char *subject, const char
 	m2m_ws_status_set(stt, M2M_WS_FAILED, subject, reason, NULL, "%s", msg);
 }
 
-/* The card answered: the job ends answered, the SM-DP gets the response as it came. */
+/* The card answered: the job ends answered (the response recorded, sealed, for a repeat of
+ * the call: it travels to close_job as the result's raw bytes), the SM-DP gets the response
+ * as it came. */
 static void answered(smsr *s, smsr_slot *sl, const uint8_t *resp, size_t n)
 {
 	m2m_ws_exec_status stt;
+	m2m_es5_result r;
+	m2m_err err;
 
-	if (smsr_apply_success(s, sl, NULL) != M2M_OK)
+	m2m_es5_result_init(&r, M2M_ES5_SEND_DATA);
+	if (m2m_buf_append(&r.raw, resp, n) != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: the response is not recorded (no memory)",
+			 (long long)sl->id);
+	err = smsr_apply_success(s, sl, &r);
+	if (r.raw.data != NULL)
+		m2m_wipe(r.raw.data, r.raw.len);
+	m2m_es5_result_free(&r);
+	if (err != M2M_OK)
 		return; /* lease lost: the worker holding the job answers */
 	smsr_chain_set(s, sl->eid, sl->job.more); /* the next SendData may follow */
 	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");

@@ -15,6 +15,8 @@
 #include "smsr/smsr_int.h"
 #include "smsr/smsr_es7.h"
 #include "smsr/smsr_es4_more.h"
+#include "smsr/smsr_attr.h"
+#include "smsr/smsr_es3_repeat.h"
 
 /* ---- status in the function-call record ---- */
 
@@ -250,7 +252,7 @@ static void hash_walk(const m2m_ws_node *n, m2m_buf *b)
 	}
 }
 
-static void request_hash(const m2m_ws_call *call, uint8_t out[M2M_STORE_HASH_SIZE])
+void smsr_request_hash(const m2m_ws_call *call, uint8_t out[M2M_STORE_HASH_SIZE])
 {
 	m2m_buf b;
 
@@ -320,8 +322,8 @@ refused:
 /* FunctionCallIdentifier: NEW -> queue; a replay gets the recorded answer (now, or when the
  * job ends); the same identifier for another request is refused. Returns true when the
  * caller must queue the job (inside the open transaction). */
-static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,
-		  m2m_ws_hold *hold, uint64_t vp, m2m_ws_msg *resp, m2m_ws_reply *reply)
+bool smsr_es4_dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,
+		    m2m_ws_hold *hold, uint64_t vp, m2m_ws_msg *resp, m2m_ws_reply *reply)
 {
 	m2m_store_call_outcome oc;
 	m2m_store_call prev;
@@ -329,7 +331,7 @@ static bool dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_defe
 	uint8_t h[M2M_STORE_HASH_SIZE];
 
 	memset(&prev, 0, sizeof prev);
-	request_hash(call, h);
+	smsr_request_hash(call, h);
 	if (m2m_store_call_begin(s->st, call->caller->id, call->function_call_id, h,
 				 m2m_store_now_ms(), &oc, &prev) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
@@ -440,20 +442,10 @@ static m2m_ws_reply card_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 				  NULL, "no way to answer: ReplyTo is none");
 		goto refused;
 	}
-	smsr_job_init(&j);
-	snprintf(j.aid, sizeof j.aid, "%s", p.isdp_aid);
-	snprintf(j.iccid, sizeof j.iccid, "%s", p.iccid);
-	j.fn = (int)call->fn->id;
-	snprintf(j.caller, sizeof j.caller, "%s", call->caller->id);
-	j.role = call->caller->role;
-	if (call->function_call_id != NULL)
-		snprintf(j.call_id, sizeof j.call_id, "%s", call->function_call_id);
-	j.binding = hold != NULL ? call->binding : d.binding;
-	snprintf(j.reply_to, sizeof j.reply_to, "%s", d.reply_to ? d.reply_to : "");
-	snprintf(j.relates_to, sizeof j.relates_to, "%s", d.relates_to ? d.relates_to : "");
+	smsr_job_for_profile(&j, call, &p, &d, hold);
 	if (m2m_store_begin(s->st) != M2M_OK)
 		goto store_failed;
-	if (j.call_id[0] != '\0' && !dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
+	if (j.call_id[0] != '\0' && !smsr_es4_dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
 		m2m_store_rollback(s->st);
 		goto out;
 	}
@@ -541,6 +533,11 @@ m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	case M2M_WS_ES4_DISABLE_PROFILE:
 	case M2M_WS_ES4_DELETE_PROFILE:
 		return card_call(s, call, response);
+	case M2M_WS_ES4_SET_FALL_BACK_ATTRIBUTE:
+	case M2M_WS_ES4_SET_EMERGENCY_PROFILE_ATTRIBUTE:
+	case M2M_WS_ES3_SET_FALL_BACK_ATTRIBUTE: /* ES3 gets here from smsr_es3_handle */
+	case M2M_WS_ES3_SET_EMERGENCY_PROFILE_ATTRIBUTE:
+		return smsr_attr_call(s, call, response); /* smsr_attr.c */
 	case M2M_WS_ES4_PREPARE_SMSR_CHANGE:
 	case M2M_WS_ES4_SMSR_CHANGE:
 	case M2M_WS_ES7_HANDOVER_EUICC:

@@ -4,7 +4,8 @@
  * AuthenticateSMSR -> RC, CreateAdditionalKeySet -> DR and receipt); the receipt checked is
  * the commit point: the EIS and the new ISD-R SCP80 key set are stored and an es7_finalise
  * job (FinaliseISDRhandover: DELETE of the old key sets, under the new keys, over our own
- * bearer) answers HandoverEUICC when it ends. */
+ * bearer) answers HandoverEUICC when it ends. Its success also queues, in the same
+ * transaction, our SMS address for the card (smsr_address.c), which nobody waits for. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -59,6 +59,21 @@ static bool seen(const m2m_eis_profile *all, size_t i, bool smdp)
 	return false;
 }
 
+/* Does mno want HandleSMSRChangeNotification? The notification is about the eUICC, not one
+ * profile: it goes when the ONC of any of mno's profiles on it asks for it (the entry of the
+ * profile's type, else the MNO's "*" entry, else no entry: sent). */
+static bool onc_wants(smsr *s, const m2m_eis *e, const m2m_eis_profile *all, size_t n,
+		      const char *mno)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].mno_id, mno) == 0 &&
+		    m2m_smsr_onc_wants(s->st, mno, all[i].profile_type, M2M_SMSR_ONC_SMSR_CHANGE))
+			return true;
+	m2m_info(SMSR_LOG, "%s: HandleSMSRChangeNotification not sent: the ONC of '%s' filters "
+			   "it out", e->eid, mno);
+	return false;
+}
+
 void es7_notify_change(smsr *s, m2m_eis *e, const char *target)
 {
 	m2m_eis_profile *all = e->profiles;
@@ -70,9 +85,8 @@ void es7_notify_change(smsr *s, m2m_eis *e, const char *target)
 	snprintf(e->smsr_id, sizeof e->smsr_id, "%.*s", (int)sizeof e->smsr_id - 1, target);
 	for (size_t i = 0; i < n; i++) {
 		const char *url = m2m_smsr_peer_url(s->cfg, all[i].mno_id);
-		if (url == NULL || seen(all, i, false) ||
-		    !m2m_smsr_onc_wants(s->st, all[i].mno_id, "", M2M_SMSR_ONC_SMSR_CHANGE))
-			continue; /* the MNO's ONC may filter it out (smsr_es4_onc.c) */
+		if (url == NULL || seen(all, i, false) || !onc_wants(s, e, all, n, all[i].mno_id))
+			continue; /* the MNO's ONC may filter it out */
 		keep(e, all, n, tmp, all[i].mno_id, NULL);
 		send_one(s, e, false, all[i].mno_id, NULL, url);
 	}

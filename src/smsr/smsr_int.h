@@ -51,6 +51,14 @@ typedef enum {
 
 /* smsr_job.c */
 void smsr_job_init(smsr_job *j);
+/* The caller's part of a job queued for a web-service call: who, FunctionCallIdentifier,
+ * binding, ReplyTo and RelatesTo; the function too when answer_by_fn (else fn stays -1 and the
+ * function's own code builds the answer). */
+void smsr_job_for_call(smsr_job *j, const m2m_ws_call *call, bool answer_by_fn,
+		       const m2m_ws_deferred *d, const m2m_ws_hold *hold);
+/* A new job (smsr_job_init) on profile p (its ISD-P and ICCID) for the call, answered by fn. */
+void smsr_job_for_profile(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
+			  const m2m_ws_deferred *d, const m2m_ws_hold *hold);
 /* Frees (and wipes) data. */
 void smsr_job_clear(smsr_job *j);
 m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out);
@@ -117,6 +125,13 @@ typedef struct {
 
 /* smsr_es4.c: the ws handler. */
 m2m_ws_reply smsr_es4_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *response);
+/* SHA-256 of the request, as a FunctionCallIdentifier re-use compares it. */
+void smsr_request_hash(const m2m_ws_call *call, uint8_t out[M2M_STORE_HASH_SIZE]);
+/* The FunctionCallIdentifier record inside the caller's open transaction (ES4, and the ES3
+ * and attribute functions). True: a new call, queue its job; false: *reply and resp (or the
+ * hold, or a waiter) are set. */
+bool smsr_es4_dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,
+		    m2m_ws_hold *hold, uint64_t vp, m2m_ws_msg *resp, m2m_ws_reply *reply);
 /* The answer of a finished call: status (+ the Eis for GetEIS/AuditEIS when successful). */
 m2m_ws_msg *smsr_response(smsr *s, int fn, const m2m_ws_exec_status *stt, const char *eid,
 			  const char *caller, int role);
@@ -176,9 +191,6 @@ m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg 
  * or none / anonymous (*hold set: the exchange is held). False (stt set) when neither. */
 bool smsr_es3_answer_mode(const m2m_ws_call *call, m2m_ws_deferred *d, m2m_ws_hold **hold,
 			  m2m_ws_exec_status *stt);
-/* The binding of the answer: the hold's (the request's) or ReplyTo's. */
-int smsr_es3_binding(const m2m_ws_call *call, const m2m_ws_deferred *d,
-		     const m2m_ws_hold *hold);
 /* Keeps hold until job_id ends (answered through smsr_answer for fn >= 0, or
  * smsr_es3_complete) or the hold time runs out (EXPIRED). Returns the reply to give; on
  * failure resp gets a FAILED status and the reply is NOW. */

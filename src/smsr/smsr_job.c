@@ -17,6 +17,30 @@ void smsr_job_init(smsr_job *j)
 	m2m_buf_init(&j->es8);
 }
 
+void smsr_job_for_call(smsr_job *j, const m2m_ws_call *call, bool answer_by_fn,
+		       const m2m_ws_deferred *d, const m2m_ws_hold *hold)
+{
+	if (answer_by_fn)
+		j->fn = (int)call->fn->id;
+	snprintf(j->caller, sizeof j->caller, "%s", call->caller->id);
+	j->role = call->caller->role;
+	if (call->function_call_id != NULL)
+		snprintf(j->call_id, sizeof j->call_id, "%s", call->function_call_id);
+	/* A held call is answered on its own exchange, in the binding it came in. */
+	j->binding = hold != NULL ? (int)call->binding : (int)d->binding;
+	snprintf(j->reply_to, sizeof j->reply_to, "%s", d->reply_to ? d->reply_to : "");
+	snprintf(j->relates_to, sizeof j->relates_to, "%s", d->relates_to ? d->relates_to : "");
+}
+
+void smsr_job_for_profile(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
+			  const m2m_ws_deferred *d, const m2m_ws_hold *hold)
+{
+	smsr_job_init(j);
+	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
+	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
+	smsr_job_for_call(j, call, true, d, hold);
+}
+
 void smsr_job_clear(smsr_job *j)
 {
 	if (j->es8.data != NULL)

@@ -1,7 +1,8 @@
 /*
- * PLMA and ONC kept in the store (docs/smsr-es4-more.md): the operator edits them with
- * `m2mrsp smsr plma|onc`, the daemon reads them at every check, so a change applies to the
- * next call without a restart. The v3 schema has no SetPLMA / SetONC functions, hence the CLI.
+ * PLMA and ONC kept in the store (docs/smsr-es4-more.md): the MNOs edit theirs with the v4
+ * functions ES4 SetPLMA / SetONC (smsr_es4_plma_ws.c, smsr_es4_onc_ws.c), the SM-SR's operator
+ * any of them with `m2mrsp smsr plma|onc`. The daemon reads them at every check, so a change
+ * applies to the next call without a restart.
  *
  * PLMA (Profile Lifecycle Management Authorisation): the M2M SP `sp` may act on the profiles
  * of the MNO `mno`. While the store holds no PLMA list, the configuration's [plma] is the list

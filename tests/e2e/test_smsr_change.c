@@ -12,8 +12,10 @@
  * and SMSRChange fails at ReplyTo. Then PrepareSMSRChange on smsr2, SMSRChange on smsr1:
  * success; smsr1 no longer knows the EID (GetEIS 8.1.1/3.9) and the MNO got
  * ES4-HandleSMSRChangeNotification; the card holds only the new ISD-R key set (KVN 02, the
- * farm's control API); smsr2 enables the second profile (the card shows it) and disables it
- * again; the old keys, imported into smsr1 again, no longer open the card.
+ * farm's control API); smsr2 puts its own SMS address ([smsr] sms_address) on the card
+ * (UpdateSMSRAddressingParameters: the card's A3, its job and audit record in smsr2's store);
+ * smsr2 enables the second profile (the card shows it, its notification reaches smsr2) and
+ * disables it again; the old keys, imported into smsr1 again, no longer open the card.
  */
 #define NDEV 2
 #include "e2e_harness.h"
@@ -22,6 +24,10 @@
 #define SMSR2_OID "1.3.6.1.4.1.99999.12"
 #define MNO2 "1.3.6.1.4.1.99999.4"
 #define MUTE_OID "1.3.6.1.4.1.99999.13" /* an SM-SR that accepts connections, never answers */
+/* smsr2's SMS address and the A3 value it makes on the card, worked out by hand from the
+ * whty layout (sgp02-facts-2 2c): 81 L {12 digits, TON/NPI 91, 88 92 09 00 00 21}. */
+#define SMSR2_ADDRESS "+882990000012"
+#define SMSR2_A3 "81080C91889209000021" /* the farm writes upper-case hex */
 
 static pid_t smsr2;
 static char es2[64];
@@ -74,7 +80,7 @@ static void start_smsr2(unsigned port2)
 	assert_non_null(f);
 	fprintf(f,
 		"[smsr]\nid = smsr2\noid = " SMSR2_OID "\ndb = sqlite:%s/smsr2.sqlite\n"
-		"master_key = %s\nlog_level = info\n"
+		"master_key = %s\nlog_level = info\nsms_address = " SMSR2_ADDRESS "\n"
 		"[es]\nlisten = 127.0.0.1:%u\ncert = %s/pki/smsr2-tls.crt\n"
 		"key = %s/pki/smsr2-tls.key\nca = %s/pki/tls-ca.crt\n"
 		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n"
@@ -211,6 +217,94 @@ static bool wait_card(int dev, const char *tar, const char *want)
 	return false;
 }
 
+/* smsr2's store, opened with MASTER. */
+static m2m_store *store2_open(void)
+{
+	m2m_store *st = NULL;
+	char url[300], err[256];
+
+	snprintf(url, sizeof url, "sqlite:%s/smsr2.sqlite", F->dir);
+	assert_int_equal(m2m_store_open(url, MASTER, &st, err, sizeof err), M2M_OK);
+	return st;
+}
+
+/* The card's SM-SR addressing parameters (A3 value) are want (waits up to 30 s). */
+static bool wait_smsr_params(int dev, const char *want)
+{
+	char key[160];
+
+	snprintf(key, sizeof key, "\"smsr_params\":\"%s\"", want);
+	for (int i = 0; i < 600; i++) {
+		m2m_buf b;
+		bool ok;
+		farm_device(dev, &b);
+		ok = strstr((const char *)b.data, key) != NULL;
+		if (ok || i == 599)
+			print_error("%s\n", ok ? "" : (const char *)b.data);
+		m2m_buf_free(&b);
+		if (ok)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/* smsr2 ran one smsr_address job for the eUICC, answered (the card took it: waits up to
+ * 10 s for the job's end after the card's change), and its audit trail says so. */
+static void assert_address_job(int dev)
+{
+	size_t answered = 0, total = 0, audited = 0;
+
+	for (int i = 0; i < 200 && answered == 0; i++) {
+		m2m_store *st = store2_open();
+		m2m_store_job *jobs = NULL;
+		m2m_store_audit *a = NULL;
+		size_t n = 0, na = 0;
+
+		answered = total = audited = 0;
+		assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(jobs[k].kind, "smsr_address") == 0) {
+				total++;
+				answered += jobs[k].state == M2M_STORE_JOB_ANSWERED;
+			}
+		m2m_store_job_list_free(jobs, n);
+		assert_int_equal(m2m_store_audit_list(st, F->eid[dev], 0, 1000, &a, &na), M2M_OK);
+		for (size_t k = 0; k < na; k++)
+			audited += strcmp(a[k].function, "smsr_address") == 0 &&
+				   strcmp(a[k].outcome,
+					  m2m_ws_status_name(M2M_WS_EXECUTED_SUCCESS)) == 0;
+		m2m_store_audit_list_free(a, na);
+		m2m_store_close(st);
+		if (answered == 0)
+			usleep(50000);
+	}
+	assert_int_equal(total, 1);
+	assert_int_equal(answered, 1);
+	assert_int_equal(audited, 1);
+}
+
+/* smsr2 holds a confirmed notification of type from the eUICC (waits up to 30 s). */
+static bool wait_notification2(int dev, uint8_t type)
+{
+	for (int i = 0; i < 600; i++) {
+		m2m_store *st = store2_open();
+		bool found = false;
+		for (uint16_t seq = 0; seq < 64 && !found; seq++) {
+			m2m_store_notif nt;
+			memset(&nt, 0, sizeof nt);
+			found = m2m_store_notif_get(st, F->eid[dev], seq, &nt) == M2M_OK &&
+				nt.type == type && nt.state == M2M_STORE_NOTIF_CONFIRMED;
+			m2m_store_notif_clear(&nt);
+		}
+		m2m_store_close(st);
+		if (found)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
 /* ---- the test ---- */
 
 static void test_refusals(void **state)
@@ -266,11 +360,15 @@ static void test_change(void **state)
 	assert_non_null(strstr((const char *)b.data, "\"kvn\":2,"));
 	assert_null(strstr((const char *)b.data, "\"kvn\":1,"));
 	m2m_buf_free(&b);
+	/* smsr2 put its SMS address there: the card's notifications go to it now. */
+	assert_true(wait_smsr_params(0, SMSR2_A3));
+	assert_address_job(0);
 
 	/* smsr2 drives the card over its own keys. */
 	call_at(es2, "mno1", M2M_WS_ES4_ENABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(wait_card(0, "000011", "enabled"));
+	assert_true(wait_notification2(0, 0x02)); /* the card's "profile change" reached smsr2 */
 	call_at(es2, "mno1", M2M_WS_ES4_DISABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(wait_card(0, "000010", "enabled"));

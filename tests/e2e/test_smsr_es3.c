@@ -2,7 +2,10 @@
  * End to end ES3 (SM-DP -> SM-SR): `m2mrsp pki init`, `m2mrsp devices init/run` (one eUICC
  * with the TS.48 bootstrap), `m2mrsp smsr import` and `m2mrsp smsr` as processes; this program
  * is the SM-DP (ws client with the smdp1 certificate) and its ReplyTo endpoint. GetEIS,
- * CreateISDP, ProfileDownloadCompleted, EnableProfile and DeleteISDP (docs/smsr.md "ES3").
+ * CreateISDP, ProfileDownloadCompleted, EnableProfile and DeleteISDP (docs/smsr.md "ES3"),
+ * and their FunctionCallIdentifier: a repeat of a finished call, of a running one (the card
+ * switched off meanwhile), the identifier re-used for another request. Jobs and profile rows
+ * are counted in the SM-SR's store.
  */
 #define _POSIX_C_SOURCE 200809L
 #define NDEV 1
@@ -17,8 +20,10 @@ static void write_config(void)
 	FILE *f = config_begin();
 
 	fprintf(f,
-		"por_timeout = 2000\n"
-		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 3000\npoll = 50\n"
+		/* por_timeout over the card's 3 s switched off in test_create_isdp_running: the
+		 * command waits for it, sent once */
+		"por_timeout = 8000\n"
+		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 40000\npoll = 50\n"
 		"[callers]\nmno1 = " MNO1 "\nsmdp1 = " SMDP1 "\n");
 	fclose(f);
 }
@@ -32,6 +37,109 @@ static int setup(void **state)
 	write_config();
 	import_and_start_smsr();
 	return 0;
+}
+
+/* ---- FunctionCallIdentifier: answers and the store ---- */
+
+/* An ES3 answer: accepted (202, the answer goes to ReplyTo), or the synchronous status (a
+ * fault's too) and Isd-p-aid. */
+typedef struct {
+	bool accepted;
+	char mid[128];
+	m2m_ws_exec_status st;
+	char aid[40];
+} answer;
+
+/* One ES3 call by smdp1 (m taken over); reply_to NULL: held. */
+static void es3_send(m2m_ws_msg *m, const char *reply_to, answer *a)
+{
+	m2m_ws_client *c = client("smdp1");
+	m2m_ws_result res;
+	const char *t = NULL;
+	char url[128];
+
+	memset(a, 0, sizeof *a);
+	memset(&res, 0, sizeof res);
+	snprintf(url, sizeof url, "https://%s/soap/es3", F->es);
+	assert_int_equal(m2m_ws_client_call(c, url, m, reply_to, &res), M2M_OK);
+	snprintf(a->mid, sizeof a->mid, "%s", m2m_ws_msg_wsa(m)->message_id);
+	a->accepted = res.accepted;
+	if (res.fault) {
+		a->st = res.error.status;
+	} else if (!res.accepted) {
+		assert_non_null(res.response);
+		assert_int_equal(m2m_ws_msg_status(res.response, &a->st), M2M_OK);
+		if (m2m_ws_get_text(m2m_ws_msg_body(res.response), "Isd-p-aid", &t) == M2M_OK)
+			snprintf(a->aid, sizeof a->aid, "%s", t);
+	}
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+}
+
+/* The answer of an accepted call, from our ReplyTo endpoint. */
+static void await(answer *a)
+{
+	callback cb;
+
+	assert_true(a->accepted);
+	assert_true(wait_callback(a->mid, &cb));
+	a->st = cb.st;
+	snprintf(a->aid, sizeof a->aid, "%s", cb.aid);
+}
+
+static void same_answer(const answer *a, const answer *b)
+{
+	assert_int_equal(a->st.status, b->st.status);
+	assert_string_equal(a->st.subject, b->st.subject);
+	assert_string_equal(a->st.reason, b->st.reason);
+	assert_string_equal(a->aid, b->aid);
+}
+
+static m2m_ws_msg *create_req(const char *fcid, const char *iccid, const char *mem)
+{
+	return request(M2M_WS_ES3_CREATE_ISDP, fcid, 0, "Iccid", iccid, "Mno-id", MNO1,
+		       "RequiredMemory", mem, NULL);
+}
+
+/* Jobs of the eUICC made for the call; *unfinished: how many of them are still to end. */
+static size_t jobs_of(const char *call_id, size_t *unfinished)
+{
+	m2m_store *st = store_open();
+	m2m_store_job *jobs = NULL;
+	size_t n = 0, mine = 0, open = 0;
+
+	assert_int_equal(m2m_store_job_list(st, F->eid[0], &jobs, &n), M2M_OK);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(jobs[k].call_id, call_id) == 0) {
+			mine++;
+			open += jobs[k].state == M2M_STORE_JOB_QUEUED ||
+				jobs[k].state == M2M_STORE_JOB_SENT;
+		}
+	m2m_store_job_list_free(jobs, n);
+	m2m_store_close(st);
+	if (unfinished != NULL)
+		*unfinished = open;
+	return mine;
+}
+
+/* Profile rows of the eUICC with the ICCID; the AID of the last into aid. */
+static size_t rows_of(const char *iccid, char aid[40])
+{
+	m2m_store *st = store_open();
+	m2m_store_profile *list = NULL;
+	size_t n = 0, found = 0;
+
+	aid[0] = '\0';
+	assert_int_equal(m2m_store_profile_list(st, F->eid[0], &list, &n), M2M_OK);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(list[k].iccid, iccid) == 0) {
+			found++;
+			snprintf(aid, 40, "%s", list[k].isdp_aid);
+		}
+	m2m_store_profile_list_free(list, n);
+	m2m_store_close(st);
+	return found;
 }
 
 /* ---- the SM-DP ---- */
@@ -104,6 +212,74 @@ static void test_create_isdp_refusals(void **state)
 	assert_int_equal(o.st.status, M2M_WS_FAILED);
 }
 
+/* CreateISDP c-ok (first answer o) repeated after it ended, with ReplyTo and held: the
+ * recorded answer at once, Isd-p-aid included; still one job and at most one row (none when
+ * the creation failed). The identifier with another RequiredMemory: FAILED 1.6 / 3.3. */
+static void test_create_isdp_repeat(const outcome *o, const char *aid)
+{
+	answer first, a;
+	char row_aid[40];
+	size_t open = 9;
+
+	memset(&first, 0, sizeof first);
+	first.st = o->st;
+	snprintf(first.aid, sizeof first.aid, "%s", aid);
+	es3_send(create_req("c-ok", "8988299000000009992", "30000"), F->cb_url, &a);
+	assert_false(a.accepted);
+	same_answer(&a, &first);
+	es3_send(create_req("c-ok", "8988299000000009992", "30000"), NULL, &a);
+	same_answer(&a, &first);
+	assert_int_equal(jobs_of("c-ok", &open), 1);
+	assert_int_equal(open, 0);
+	assert_int_equal(rows_of("8988299000000009992", row_aid),
+			 o->st.status == M2M_WS_EXECUTED_SUCCESS ? 1 : 0);
+	es3_send(create_req("c-ok", "8988299000000009992", "40000"), F->cb_url, &a);
+	assert_false(a.accepted);
+	assert_int_equal(a.st.status, M2M_WS_FAILED);
+	assert_string_equal(a.st.subject, "1.6");
+	assert_string_equal(a.st.reason, "3.3");
+	assert_int_equal(jobs_of("c-ok", NULL), 1);
+}
+
+/* CreateISDP c-run while the card is switched off (3 s: the job cannot end before), then
+ * two repeats: one with ReplyTo (202, answered there when the job ends), one held (answered
+ * on its exchange when the job ends). All three answers alike, with the same Isd-p-aid; one
+ * job; the row, if the card created it, has that AID. */
+static void test_create_isdp_running(void **state)
+{
+	answer a, b, c;
+	char row_aid[40];
+	size_t open = 0;
+
+	(void)state;
+	farm_switch_off(0, 3);
+	es3_send(create_req("c-run", "8988299000000009995", "30000"), F->cb_url, &a);
+	assert_true(a.accepted);
+	es3_send(create_req("c-run", "8988299000000009995", "30000"), F->cb_url, &b);
+	assert_true(b.accepted);
+	/* Still running (the card is off): the held repeat below waits for the job. */
+	assert_int_equal(jobs_of("c-run", &open), 1);
+	assert_int_equal(open, 1);
+	es3_send(create_req("c-run", "8988299000000009995", "30000"), NULL, &c);
+	assert_false(c.accepted);
+	assert_true(c.aid[0] != '\0');
+	await(&a);
+	await(&b);
+	same_answer(&a, &c);
+	same_answer(&b, &c);
+	assert_int_equal(jobs_of("c-run", &open), 1);
+	assert_int_equal(open, 0);
+	if (c.st.status == M2M_WS_EXECUTED_SUCCESS) {
+		assert_int_equal(rows_of("8988299000000009995", row_aid), 1);
+		assert_string_equal(row_aid, c.aid);
+	} else {
+		print_message("CreateISDP c-run ended %s %s/%s: %s\n",
+			      m2m_ws_status_name(c.st.status), c.st.subject, c.st.reason,
+			      c.st.message);
+		assert_int_equal(rows_of("8988299000000009995", row_aid), 0);
+	}
+}
+
 /* CreateISDP accepted: the answer goes to ReplyTo with the allocated ISD-P AID (TAR 000011,
  * the bootstrap ISD-P has 000010); the store holds the row CREATED exactly when the card
  * created it, and nothing when the creation failed. */
@@ -142,6 +318,7 @@ static void test_create_isdp(void **state)
 	}
 	m2m_store_profile_clear(&p);
 	m2m_store_close(st);
+	test_create_isdp_repeat(&o, aid);
 }
 
 /* A profile as CreateISDP leaves it (written here: the ISD-P need not exist on the card for
@@ -258,6 +435,20 @@ static void test_profile_calls(void **state)
 	     &o);
 	assert_true(o.accepted);
 	expect(&o, M2M_WS_FAILED, "8.3.1", "3.9");
+	/* Its repeat: the recorded answer at once (not 202), no second card job. */
+	call("smdp1", M2M_WS_ES3_ENABLE_PROFILE, NULL, 0, false, true,
+	     request(M2M_WS_ES3_ENABLE_PROFILE, "e-3", 0, "Iccid", "8988299000000009993", NULL),
+	     &o);
+	assert_false(o.accepted);
+	expect(&o, M2M_WS_FAILED, "8.3.1", "3.9");
+	assert_int_equal(jobs_of("e-3", NULL), 1);
+	/* e-3 for DisableProfile: another request. */
+	call("smdp1", M2M_WS_ES3_DISABLE_PROFILE, NULL, 0, false, true,
+	     request(M2M_WS_ES3_DISABLE_PROFILE, "e-3", 0, "Iccid", "8988299000000009993", NULL),
+	     &o);
+	assert_false(o.accepted);
+	expect(&o, M2M_WS_FAILED, "1.6", "3.3");
+	assert_int_equal(jobs_of("e-3", NULL), 1);
 	call("smdp1", M2M_WS_ES3_DELETE_ISDP, NULL, 0, false, true,
 	     request(M2M_WS_ES3_DELETE_ISDP, "d-1", 0, "Iccid", "8988299000000009994", NULL), &o);
 	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
@@ -270,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_get_eis_hides_mno_profiles),
 		cmocka_unit_test(test_create_isdp_refusals),
 		cmocka_unit_test(test_create_isdp),
+		cmocka_unit_test(test_create_isdp_running),
 		cmocka_unit_test(test_download_completed),
 		cmocka_unit_test(test_profile_calls),
 	};

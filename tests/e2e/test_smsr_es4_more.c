@@ -8,7 +8,8 @@
  *
  * UpdateSubscriptionAddress over ES4 (the owner, another MNO, bad digits) and ES3 (the SM-DP
  * that created the profile), ES3 UpdatePolicyRules, an M2M SP allowed by `plma set` and
- * refused again after `plma delete`, and the ONC filtering of the notifications of a switch.
+ * refused again after `plma delete`, and the ONC filtering of the notifications of a switch;
+ * the same through the v4 functions ES4 SetPLMA / GetPLMA / SetONC / GetONC (SOAP and JSON).
  */
 #define _POSIX_C_SOURCE 200809L
 #define NDEV 2
@@ -17,6 +18,7 @@
 #define SMDP1 "1.3.6.1.4.1.99999.20"
 #define M2MSP1 "1.3.6.1.4.1.99999.30"
 #define M2MSP_SEED "1.3.6.1.4.1.99999.31" /* the [plma] entry of the configuration */
+#define MNO2 "1.3.6.1.4.1.99999.2"
 #define AID_2 "A0000005591010FFFFFFFF8900001100"
 
 /* ---- set-up ---- */
@@ -33,7 +35,8 @@ static int setup(void **state)
 	fprintf(f,
 		"por_timeout = 2000\n"
 		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 3000\npoll = 50\n"
-		"[callers]\nmno1 = " MNO1 "\nsmdp1 = " SMDP1 "\nm2msp1 = " M2MSP1 "\n"
+		"[callers]\nmno1 = " MNO1 "\nmno2 = " MNO2 "\nsmdp1 = " SMDP1
+		"\nm2msp1 = " M2MSP1 "\n"
 		"[plma]\n" M2MSP_SEED " = " MNO1 "\n"
 		"[peers]\n" MNO1 " = %s\n",
 		F->cb_url);
@@ -351,6 +354,291 @@ static void test_onc(void **state)
 	assert_int_equal(smsr_cli("onc set --mno " MNO1 " --notifications sometimes", NULL), 2);
 }
 
+/* ---- the v4 functions: SetPLMA, GetPLMA, SetONC, GetONC ---- */
+
+/* One call of the PLMA / ONC functions (no Eid) by who, in SOAP or JSON; the answer's status
+ * in o and, if list is given, its Plma ("MNO SP;" each) or Onc ("TYPE:N,N;" each) items. */
+static void v4_call(const char *who, m2m_ws_binding b, m2m_ws_msg *m, outcome *o, char *list,
+		    size_t cap)
+{
+	char ca[256], cert[256], key[256], url[128];
+	m2m_ws_client *c = NULL;
+	m2m_ws_result res;
+	const m2m_ws_node *body, *item;
+
+	snprintf(ca, sizeof ca, "%s/pki/tls-ca.crt", F->dir);
+	snprintf(cert, sizeof cert, "%s/pki/%s-tls.crt", F->dir, who);
+	snprintf(key, sizeof key, "%s/pki/%s-tls.key", F->dir, who);
+	m2m_ws_client_opts co = {
+		.http = {.ca_file = ca, .cert_file = cert, .key_file = key, .timeout_ms = 20000},
+		.schema = F->schema,
+		.binding = b,
+		.from = F->cb_url,
+	};
+	assert_int_equal(m2m_ws_client_new(&co, &c), M2M_OK);
+	memset(o, 0, sizeof *o);
+	memset(&res, 0, sizeof res);
+	snprintf(url, sizeof url, "https://%s/%s/es4", F->es, b == M2M_WS_JSON ? "json" : "soap");
+	assert_int_equal(m2m_ws_client_call(c, url, m, NULL, &res), M2M_OK);
+	assert_false(res.accepted);
+	if (res.fault) {
+		o->st = res.error.status;
+	} else {
+		assert_non_null(res.response);
+		assert_int_equal(m2m_ws_msg_status(res.response, &o->st), M2M_OK);
+	}
+	if (list != NULL) {
+		list[0] = '\0';
+		body = res.response != NULL ? m2m_ws_msg_body(res.response) : NULL;
+		for (item = body ? m2m_ws_first_child(body) : NULL; item != NULL;
+		     item = m2m_ws_next(item)) {
+			const char *name = m2m_ws_node_name(item);
+			size_t used = strlen(list);
+			if (strcmp(name, "Plma") == 0) {
+				snprintf(list + used, cap - used, "%s %s;",
+					 m2m_ws_node_text(m2m_ws_find(item, "Mno-id")),
+					 m2m_ws_node_text(m2m_ws_find(item, "M2MSP-id")));
+			} else if (strcmp(name, "Onc") == 0) {
+				snprintf(list + used, cap - used, "%s:",
+					 m2m_ws_node_text(m2m_ws_find(item, "ProfileType")));
+				for (size_t k = 0; k < m2m_ws_count(item, "Notification"); k++) {
+					used = strlen(list);
+					snprintf(list + used, cap - used, "%s%s", k ? "," : "",
+						 m2m_ws_node_text(
+							 m2m_ws_find_nth(item, "Notification", k)));
+				}
+				used = strlen(list);
+				snprintf(list + used, cap - used, ";");
+			}
+		}
+	}
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+}
+
+static void set_plma(const char *who, const char *sp, bool authorised, outcome *o)
+{
+	m2m_ws_msg *m = NULL;
+
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_SET_PLMA, fcid(), 0, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "M2MSP-id", sp, NULL), M2M_OK);
+	assert_int_equal(m2m_ws_add_bool(m, NULL, "Authorised", authorised, NULL), M2M_OK);
+	v4_call(who, M2M_WS_SOAP, m, o, NULL, 0);
+}
+
+/* GetPLMA (sp NULL: all); the items into list. */
+static void get_plma(const char *who, m2m_ws_binding b, const char *sp, char *list, size_t cap)
+{
+	m2m_ws_msg *m = NULL;
+	outcome o;
+
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_GET_PLMA, fcid(), 0, &m), M2M_OK);
+	if (sp != NULL)
+		assert_int_equal(m2m_ws_add(m, NULL, "M2MSP-id", sp, NULL), M2M_OK);
+	v4_call(who, b, m, &o, list, cap);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+}
+
+/* SetONC of type with the notifications (NULL-terminated; NULL: none); remove < 0: no
+ * Remove element, else Remove = remove. */
+static void set_onc(const char *who, const char *type, const char *const *names, int remove,
+		    outcome *o)
+{
+	m2m_ws_msg *m = NULL;
+	m2m_ws_node *onc = NULL;
+
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_SET_ONC, fcid(), 0, &m), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, NULL, "Onc", NULL, &onc), M2M_OK);
+	assert_int_equal(m2m_ws_add(m, onc, "ProfileType", type, NULL), M2M_OK);
+	for (size_t k = 0; names != NULL && names[k] != NULL; k++)
+		assert_int_equal(m2m_ws_add(m, onc, "Notification", names[k], NULL), M2M_OK);
+	if (remove >= 0)
+		assert_int_equal(m2m_ws_add_bool(m, NULL, "Remove", remove != 0, NULL), M2M_OK);
+	v4_call(who, M2M_WS_SOAP, m, o, NULL, 0);
+}
+
+/* GetONC (type NULL: all); the items into list. */
+static void get_onc(const char *who, const char *type, char *list, size_t cap)
+{
+	m2m_ws_msg *m = NULL;
+	outcome o;
+
+	assert_int_equal(m2m_ws_request_new(M2M_WS_ES4_GET_ONC, fcid(), 0, &m), M2M_OK);
+	if (type != NULL)
+		assert_int_equal(m2m_ws_add(m, NULL, "ProfileType", type, NULL), M2M_OK);
+	v4_call(who, M2M_WS_SOAP, m, &o, list, cap);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+}
+
+static void test_plma_ws(void **state)
+{
+	char list[2048], out[256];
+	outcome o;
+
+	(void)state;
+	snprintf(out, sizeof out, "%s/plma-ws.txt", F->dir);
+	/* After test_plma, m2msp1 has no PLMA from MNO1. */
+	call("m2msp1", M2M_WS_ES4_GET_EIS, fcid(), 0, false, false, NULL, &o);
+	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
+	/* MNO1 grants one over ES4: the running SM-SR applies it at the next call. */
+	set_plma("mno1", M2MSP1, true, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	call("m2msp1", M2M_WS_ES4_GET_EIS, fcid(), 0, false, false, NULL, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(o.has_eis);
+	set_plma("mno1", M2MSP1, true, &o); /* again: nothing changes */
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	/* MNO2 grants another SP (a certificate name); each MNO sees its own PLMAs only. */
+	set_plma("mno2", "m2msp9", true, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_plma("mno1", M2M_WS_SOAP, NULL, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP_SEED ";" MNO1 " " M2MSP1 ";");
+	get_plma("mno1", M2M_WS_SOAP, M2MSP1, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP1 ";");
+	get_plma("mno1", M2M_WS_SOAP, "m2msp9", list, sizeof list);
+	assert_string_equal(list, "");
+	get_plma("mno2", M2M_WS_SOAP, NULL, list, sizeof list);
+	assert_string_equal(list, MNO2 " m2msp9;");
+	/* The JSON mirror gives the same answer. */
+	get_plma("mno1", M2M_WS_JSON, NULL, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP_SEED ";" MNO1 " " M2MSP1 ";");
+	get_plma("mno2", M2M_WS_JSON, NULL, list, sizeof list);
+	assert_string_equal(list, MNO2 " m2msp9;");
+	/* The CLI sees the same list. */
+	assert_int_equal(smsr_cli("plma list", out), 0);
+	assert_true(file_has(out, M2MSP1 " " MNO1));
+	assert_true(file_has(out, "m2msp9 " MNO2));
+	/* Withdrawn, named by its [callers] name: m2msp1 is refused again. */
+	set_plma("mno1", "m2msp1", false, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	call("m2msp1", M2M_WS_ES4_GET_EIS, fcid(), 0, false, false, NULL, &o);
+	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
+	update_address("m2msp1", M2M_WS_ES4_UPDATE_SUBSCRIPTION_ADDRESS, 0, F->iccid[0], NULL,
+		       "447700900006", &o);
+	expect(&o, M2M_WS_FAILED, "1.1", "1.1");
+	get_plma("mno1", M2M_WS_SOAP, NULL, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP_SEED ";");
+	/* Withdrawing what is not there leaves what was asked. MNO2 cannot withdraw MNO1's. */
+	set_plma("mno1", M2MSP1, false, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	set_plma("mno2", M2MSP_SEED, false, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_plma("mno1", M2M_WS_SOAP, NULL, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP_SEED ";");
+	/* Only an MNO may call it (the ws layer's role check). */
+	set_plma("m2msp1", M2MSP1, true, &o);
+	expect(&o, M2M_WS_FAILED, "1.1", "1.2");
+	/* Digits and dots that are not an object identifier. */
+	set_plma("mno1", "1.3..6", true, &o);
+	expect(&o, M2M_WS_FAILED, "1.6", "2.1");
+	set_plma("mno1", "1.3.6.", true, &o);
+	expect(&o, M2M_WS_FAILED, "1.6", "2.1");
+	get_plma("mno1", M2M_WS_SOAP, NULL, list, sizeof list);
+	assert_string_equal(list, MNO1 " " M2MSP_SEED ";");
+	/* Every call is in the audit trail. */
+	assert_int_equal(audits(-1, "ES4-SetPLMA", "EXECUTED_SUCCESS"), 6);
+	assert_int_equal(audits(-1, "ES4-SetPLMA", "FAILED 1.6/2.1"), 2);
+	assert_int_equal(audits(-1, "ES4-GetPLMA", "EXECUTED_SUCCESS"), 9);
+}
+
+/* Notifications fn about iccid: wait until there are want of them (30 s). */
+static bool wait_count(const char *fn, const char *iccid, size_t want)
+{
+	for (int i = 0; i < 600; i++) {
+		if (received(fn, iccid) >= want)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/* Enables iccid on eUICC 0 (the other profile is disabled by the switch). */
+static void enable(const char *iccid)
+{
+	outcome o;
+
+	call("mno1", M2M_WS_ES4_ENABLE_PROFILE, NULL, 0, false, true,
+	     request(M2M_WS_ES4_ENABLE_PROFILE, fcid(), 0, "Iccid", iccid, NULL), &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+}
+
+/* As test_onc, with the ONC set over ES4. The meter profile (iccid2[0]) is enabled. */
+static void test_onc_ws(void **state)
+{
+	static const char *const disabled[] = {"ProfileDisabled", NULL};
+	static const char *const two[] = {"ProfileDeleted", "ProfileEnabled", "ProfileEnabled",
+					  NULL};
+	const char *en = "ES4-HandleProfileEnabledNotification",
+		   *dis = "ES4-HandleProfileDisabledNotification";
+	char list[2048];
+	size_t meter_en, boot_en, boot_dis, meter_dis;
+	outcome o;
+
+	(void)state;
+	/* MNO1 wants only Disabled notifications for its "meter" profiles. */
+	set_onc("mno1", "meter", disabled, -1, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_onc("mno1", NULL, list, sizeof list);
+	assert_string_equal(list, "meter:ProfileDisabled;");
+	get_onc("mno1", "meter", list, sizeof list);
+	assert_string_equal(list, "meter:ProfileDisabled;");
+	get_onc("mno1", "other", list, sizeof list);
+	assert_string_equal(list, "");
+	get_onc("mno2", NULL, list, sizeof list);
+	assert_string_equal(list, "");
+	meter_en = received(en, F->iccid2[0]);
+	boot_en = received(en, F->iccid[0]);
+	boot_dis = received(dis, F->iccid[0]);
+	meter_dis = received(dis, F->iccid2[0]);
+	/* To the bootstrap: its Enabled and the meter's Disabled come. */
+	enable(F->iccid[0]);
+	assert_true(wait_count(en, F->iccid[0], boot_en + 1));
+	assert_true(wait_count(dis, F->iccid2[0], meter_dis + 1));
+	/* To the meter: the bootstrap's Disabled comes after the meter's Enabled would have. */
+	enable(F->iccid2[0]);
+	assert_true(wait_count(dis, F->iccid[0], boot_dis + 1));
+	assert_int_equal(received(en, F->iccid2[0]), meter_en);
+	/* No Notification: none. Names in the schema's order, a repeat counted once. */
+	set_onc("mno1", "meter", NULL, -1, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_onc("mno1", NULL, list, sizeof list);
+	assert_string_equal(list, "meter:;");
+	set_onc("mno1", "*", two, 0, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_onc("mno1", NULL, list, sizeof list);
+	assert_string_equal(list, "meter:;*:ProfileEnabled,ProfileDeleted;");
+	get_onc("mno1", "*", list, sizeof list);
+	assert_string_equal(list, "*:ProfileEnabled,ProfileDeleted;");
+	/* Remove restores every notification for the meter. */
+	set_onc("mno1", "meter", NULL, 1, &o);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	set_onc("mno1", "*", disabled, 1, &o); /* Remove wins over the list */
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	set_onc("mno1", "*", NULL, 1, &o); /* nothing left to remove: done all the same */
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	get_onc("mno1", NULL, list, sizeof list);
+	assert_string_equal(list, "");
+	enable(F->iccid[0]);
+	enable(F->iccid2[0]);
+	assert_true(wait_count(en, F->iccid2[0], meter_en + 1));
+	/* Refused: a type with a tab (valid for xs:string), only spaces, a trailing space; an
+	 * M2M SP. */
+	set_onc("mno1", "me\tter", disabled, -1, &o);
+	expect(&o, M2M_WS_FAILED, "8.2.5", "2.1");
+	set_onc("mno1", "   ", disabled, -1, &o);
+	expect(&o, M2M_WS_FAILED, "8.2.5", "2.1");
+	set_onc("mno1", "meter ", disabled, -1, &o);
+	expect(&o, M2M_WS_FAILED, "8.2.5", "2.1");
+	set_onc("m2msp1", "meter", disabled, -1, &o);
+	expect(&o, M2M_WS_FAILED, "1.1", "1.2");
+	get_onc("mno1", NULL, list, sizeof list);
+	assert_string_equal(list, "");
+	assert_int_equal(audits(-1, "ES4-SetONC", "EXECUTED_SUCCESS"), 6);
+	assert_int_equal(audits(-1, "ES4-SetONC", "FAILED 8.2.5/2.1"), 3);
+	assert_int_equal(audits(-1, "ES4-GetONC", "EXECUTED_SUCCESS"), 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +647,8 @@ int main(void)
 		cmocka_unit_test(test_es3_address_and_pol2),
 		cmocka_unit_test(test_plma),
 		cmocka_unit_test(test_onc),
+		cmocka_unit_test(test_plma_ws),
+		cmocka_unit_test(test_onc_ws),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -155,11 +155,12 @@ static void expect_st(const m2m_ws_exec_status *st, m2m_ws_status want, const ch
 	expect(&o, want, subject, reason);
 }
 
-/* SendData of data (hex) for sd_aid on dev; the response data (hex) into out if given. */
-static void send_data(m2m_ws_client *c, int dev, const char *sd_aid, const char *data_hex,
-		      bool more, m2m_ws_exec_status *st, m2m_buf *out)
+/* SendData with FunctionCallIdentifier id of data (hex) for sd_aid on dev; the response data
+ * (hex) into out if given. */
+static void send_data_id(m2m_ws_client *c, int dev, const char *id, const char *sd_aid,
+			 const char *data_hex, bool more, m2m_ws_exec_status *st, m2m_buf *out)
 {
-	m2m_ws_msg *m = request(M2M_WS_ES3_SEND_DATA, fcid(), dev, "Sd-aid", sd_aid, "Data",
+	m2m_ws_msg *m = request(M2M_WS_ES3_SEND_DATA, id, dev, "Sd-aid", sd_aid, "Data",
 				data_hex, "MoreToDo", more ? "true" : "false", NULL);
 	m2m_ws_msg *r = es3(c, m, st);
 	const char *hex = NULL;
@@ -171,6 +172,40 @@ static void send_data(m2m_ws_client *c, int dev, const char *sd_aid, const char 
 			assert_int_equal(m2m_hex_decode_buf(hex, out), M2M_OK);
 	}
 	m2m_ws_msg_free(r);
+}
+
+/* The same with a new FunctionCallIdentifier. */
+static void send_data(m2m_ws_client *c, int dev, const char *sd_aid, const char *data_hex,
+		      bool more, m2m_ws_exec_status *st, m2m_buf *out)
+{
+	send_data_id(c, dev, fcid(), sd_aid, data_hex, more, st, out);
+}
+
+/* Jobs of eUICC dev made for the call; *unfinished (optional): how many are still to end. */
+static size_t jobs_of(int dev, const char *call_id, size_t *unfinished)
+{
+	m2m_store *st = store_open();
+	m2m_store_job *jobs = NULL;
+	size_t n = 0, mine = 0, open = 0;
+
+	assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(jobs[k].call_id, call_id) == 0) {
+			mine++;
+			open += jobs[k].state == M2M_STORE_JOB_QUEUED ||
+				jobs[k].state == M2M_STORE_JOB_SENT;
+		}
+	m2m_store_job_list_free(jobs, n);
+	m2m_store_close(st);
+	if (unfinished != NULL)
+		*unfinished = open;
+	return mine;
+}
+
+static void same_bytes(const m2m_buf *a, const m2m_buf *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->data, b->data, a->len);
 }
 
 static void read_file(const char *name, m2m_buf *b)
@@ -306,19 +341,30 @@ static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s)
 	m2m_es8_payload p;
 	m2m_ws_exec_status st;
 	m2m_buf resp;
-	char aid[2 * M2M_ES8_AID_MAX + 1];
+	char aid[2 * M2M_ES8_AID_MAX + 1], id[32];
+	m2m_buf again;
 	size_t n = 0;
 	m2m_err err;
 
 	m2m_buf_init(&resp);
+	m2m_buf_init(&again);
 	while ((err = m2m_es8_next(s, &p)) == M2M_OK) {
 		char *hex = malloc(2 * p.len + 1);
 		assert_non_null(hex);
 		m2m_hex_encode(p.data, p.len, hex);
 		m2m_hex_encode(p.sd_aid, p.sd_aid_len, aid);
-		send_data(c, 0, aid, hex, p.more_to_do, &st, &resp);
-		free(hex);
+		snprintf(id, sizeof id, "%s", fcid());
+		send_data_id(c, 0, id, aid, hex, p.more_to_do, &st, &resp);
 		expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+		/* The SM-DP repeats the first one (its answer lost): the recorded response,
+		 * and no second card job, which would break key establishment half done. */
+		if (n == 0) {
+			send_data_id(c, 0, id, aid, hex, p.more_to_do, &st, &again);
+			expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+			same_bytes(&again, &resp);
+			assert_int_equal(jobs_of(0, id, NULL), 1);
+		}
+		free(hex);
 		/* Another job for the eUICC arrives while key establishment is half done: it
 		 * must wait (smsr_chain.c), or the card loses the exchange's state. */
 		if (n++ == 0)
@@ -334,6 +380,7 @@ static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s)
 	assert_int_equal(err, M2M_END);
 	assert_true(m2m_es8_done(s));
 	m2m_buf_free(&resp);
+	m2m_buf_free(&again);
 	return n;
 }
 
@@ -641,6 +688,65 @@ static void test_sms_relay(void **state)
 	}
 }
 
+/* SendData's FunctionCallIdentifier on eUICC 1 (SMS; the card refuses the INSTALL and that
+ * answer is relayed). A repeat after the call ended: the same EuiccResponseData, one job.
+ * The identifier with other Data: FAILED 1.6 / 3.3. A repeat while the job runs (the card
+ * switched off for 3 s, the first call answered to ReplyTo): held until the job ends, the
+ * card's response then, one job. */
+static void test_repeat(void **state)
+{
+	static const char sd[] = "A0000005591010FFFFFFFF8900001100";
+	m2m_ws_client *c = client("smdp1");
+	m2m_ws_exec_status st;
+	m2m_ws_result res;
+	m2m_ws_msg *m;
+	m2m_buf first, again;
+	callback cb;
+	char url[128], mid[128];
+	size_t open = 0;
+
+	(void)state;
+	m2m_buf_init(&first);
+	m2m_buf_init(&again);
+	send_data_id(c, 1, "rep-1", sd, install, false, &st, &first);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(first.len > 0);
+	send_data_id(c, 1, "rep-1", sd, install, false, &st, &again);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	same_bytes(&again, &first);
+	assert_int_equal(jobs_of(1, "rep-1", NULL), 1);
+	send_data_id(c, 1, "rep-1", sd, "AE80220580500000080000", false, &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.6", "3.3");
+	assert_int_equal(jobs_of(1, "rep-1", NULL), 1);
+	/* Running: the first call with a ReplyTo (202), its repeat held. */
+	farm_switch_off(1, 3);
+	m = request(M2M_WS_ES3_SEND_DATA, "rep-2", 1, "Sd-aid", sd, "Data", install, "MoreToDo",
+		    "false", NULL); /* as send_data_id's: the same request */
+	memset(&res, 0, sizeof res);
+	snprintf(url, sizeof url, "https://%s/soap/es3", F->es);
+	assert_int_equal(m2m_ws_client_call(c, url, m, F->cb_url, &res), M2M_OK);
+	assert_true(res.accepted);
+	snprintf(mid, sizeof mid, "%s", m2m_ws_msg_wsa(m)->message_id);
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	assert_int_equal(jobs_of(1, "rep-2", &open), 1);
+	assert_int_equal(open, 1); /* the card is off: the repeat below waits for the job */
+	send_data_id(c, 1, "rep-2", sd, install, false, &st, &again);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	assert_true(again.len > 0);
+	assert_true(wait_callback(mid, &cb));
+	assert_int_equal(cb.st.status, M2M_WS_EXECUTED_SUCCESS);
+	assert_int_equal(jobs_of(1, "rep-2", &open), 1);
+	assert_int_equal(open, 0);
+	/* And once more, ended: the response the held repeat got. */
+	send_data_id(c, 1, "rep-2", sd, install, false, &st, &first);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	same_bytes(&first, &again);
+	m2m_buf_free(&first);
+	m2m_buf_free(&again);
+	m2m_ws_client_free(c);
+}
+
 /* A held SendData whose card does not answer within the ValidityPeriod (eUICC 1 switched
  * off, the SMS waits in the farm): EXPIRED 1.6 / 5.3 on the exchange, the job goes on. */
 static void test_hold_expired(void **state)
@@ -666,6 +772,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_sms_relay),
+		cmocka_unit_test(test_repeat),
 		cmocka_unit_test(test_download),
 		cmocka_unit_test(test_hold_expired),
 	};

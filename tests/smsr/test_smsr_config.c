@@ -209,6 +209,34 @@ static void test_es7_keys(void **state)
 	refused(text, "[es7] gp_cert: longer than");
 }
 
+/* [smsr] sms_address: the address an SM-SR change puts on the card (smsr_address.h);
+ * default the [smpp] source as an international number, "none" for none. */
+static void test_sms_address(void **state)
+{
+	m2m_smsr_cfg *cfg = calloc(1, sizeof *cfg);
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(BASE, cfg, err, sizeof err), M2M_OK);
+	assert_string_equal(cfg->sms_address, "+882999999999999");
+	assert_int_equal(parse(BASE "source = 12345678901234567890\n", cfg, err, sizeof err),
+			 M2M_OK);
+	assert_string_equal(cfg->sms_address, "+12345678901234567890");
+	assert_int_equal(parse(BASE "[smsr]\nsms_address = +4912345\n", cfg, err, sizeof err),
+			 M2M_OK);
+	assert_string_equal(cfg->sms_address, "+4912345");
+	assert_int_equal(parse(BASE "[smsr]\nsms_address = 0171\n", cfg, err, sizeof err), M2M_OK);
+	assert_string_equal(cfg->sms_address, "0171");
+	assert_int_equal(parse(BASE "[smsr]\nsms_address = none\n", cfg, err, sizeof err), M2M_OK);
+	assert_string_equal(cfg->sms_address, "");
+	free(cfg);
+	refused(BASE "[smsr]\nsms_address = +49 123\n", "[smsr] sms_address = '+49 123'");
+	refused(BASE "[smsr]\nsms_address = +\n", "[smsr] sms_address = '+'");
+	refused(BASE "[smsr]\nsms_address = 49a\n", "'+' and 1-20 digits, digits, or none");
+	refused(BASE "[smsr]\nsms_address = 123456789012345678901\n", "[smsr] sms_address");
+	refused(BASE "[smsr]\nsms_address =\n", "[smsr] sms_address");
+}
+
 /* ---- the PLMA and ONC lists of the store ---- */
 
 static m2m_store *temp_store(char *file, size_t cap)
@@ -358,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_smsr_peers),
 		cmocka_unit_test(test_smsr_peers_refused),
 		cmocka_unit_test(test_es7_keys),
+		cmocka_unit_test(test_sms_address),
 		cmocka_unit_test(test_plma_store),
 		cmocka_unit_test(test_onc_store),
 	};
