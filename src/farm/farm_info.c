@@ -4,6 +4,7 @@
 
 #include "card/scp81.h"
 #include "core/hex.h"
+#include "crypto/sym.h"
 #include "farm/farm_ids.h"
 #include "farm/farm_info.h"
 
@@ -96,6 +97,32 @@ static json_t *keyset_json(const m2m_euicc *e, const m2m_euicc_keyset *k, bool w
 	return o;
 }
 
+/* The ISD-P's SCP03 key set after key establishment: its KVN and, per key, the GP key check
+ * value (the first 3 bytes of AES(key, 16 bytes of 01), GPC Amendment D), never the key: so
+ * whoever got the key set (the SM-DP's `smdp keys`) can check it against the card. */
+static json_t *scp03_json(const m2m_euicc_keyset *k)
+{
+	json_t *o = json_object(), *keys = json_array();
+	uint8_t block[M2M_AES_BLOCK];
+
+	json_object_set_new(o, "kvn", json_integer(k->kvn));
+	for (size_t i = 0; i < k->nkeys && i < M2M_EUICC_KEYS_PER_SET; i++) {
+		json_t *kj = json_object();
+
+		json_object_set_new(kj, "id", json_integer(k->key[i].id));
+		json_object_set_new(kj, "length", json_integer(k->key[i].len));
+		memset(block, 0x01, sizeof block);
+		if (k->key[i].type == M2M_EUICC_KEYTYPE_AES &&
+		    m2m_aes_ecb_encrypt(k->key[i].value, k->key[i].len, block, sizeof block,
+					block) == M2M_OK)
+			json_object_set_new(kj, "kcv", hexj(block, 3));
+		json_array_append_new(keys, kj);
+	}
+	m2m_wipe(block, sizeof block);
+	json_object_set_new(o, "keys", keys);
+	return o;
+}
+
 static json_t *isdp_json(const m2m_euicc *e, int i)
 {
 	const m2m_euicc_isdp *p = &e->isdp[i];
@@ -116,6 +143,8 @@ static json_t *isdp_json(const m2m_euicc *e, int i)
 	json_object_set_new(o, "mem_reserved", json_integer(p->mem_reserved));
 	json_object_set_new(o, "mem_used", json_integer(p->mem_used));
 	json_object_set_new(o, "package", json_boolean(p->pkg != 0));
+	if (p->scp03.kvn != 0)
+		json_object_set_new(o, "scp03", scp03_json(&p->scp03));
 	return o;
 }
 

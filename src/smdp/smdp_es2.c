@@ -71,7 +71,8 @@ static bool read_opt(const m2m_ws_node *body, const char *name, char *dst, size_
 	return true;
 }
 
-/* Smsr-id (SmSr-id in DownloadProfile and EnableProfile: the schema spells it so). */
+/* Smsr-id (SmSr-id in DownloadProfile, EnableProfile and the v4 functions: the schema
+ * spells it so). */
 static bool read_smsr(const smdp *s, const m2m_ws_node *body, smdp_task *t,
 		      m2m_ws_exec_status *stt)
 {
@@ -92,6 +93,17 @@ static bool read_smsr(const smdp *s, const m2m_ws_node *body, smdp_task *t,
 	return true;
 }
 
+/* AuditEIS: every Iccid of the request (0..n), in order. */
+static m2m_err copy_iccids(const m2m_ws_node *body, smdp_task *t)
+{
+	m2m_err err = M2M_OK;
+	size_t n = m2m_ws_count(body, "Iccid");
+
+	for (size_t k = 0; k < n && err == M2M_OK; k++)
+		err = m2m_ws_add_copy(t->es3, NULL, m2m_ws_find_nth(body, "Iccid", k), NULL);
+	return err;
+}
+
 /* Relays: the ES3 request now, while the ES2 message is alive (pol2 and
  * newSubscriptionAddress are copied as they are). */
 static m2m_err build_es3(smdp *s, const m2m_ws_node *body, smdp_task *t)
@@ -105,6 +117,10 @@ static m2m_err build_es3(smdp *s, const m2m_ws_node *body, smdp_task *t)
 		{M2M_WS_ES2_DELETE_PROFILE, M2M_WS_ES3_DELETE_ISDP},
 		{M2M_WS_ES2_UPDATE_POLICY_RULES, M2M_WS_ES3_UPDATE_POLICY_RULES},
 		{M2M_WS_ES2_UPDATE_SUBSCRIPTION_ADDRESS, M2M_WS_ES3_UPDATE_SUBSCRIPTION_ADDRESS},
+		{M2M_WS_ES2_AUDIT_EIS, M2M_WS_ES3_AUDIT_EIS},
+		{M2M_WS_ES2_SET_FALL_BACK_ATTRIBUTE, M2M_WS_ES3_SET_FALL_BACK_ATTRIBUTE},
+		{M2M_WS_ES2_SET_EMERGENCY_PROFILE_ATTRIBUTE,
+		 M2M_WS_ES3_SET_EMERGENCY_PROFILE_ATTRIBUTE},
 	};
 	const m2m_ws_node *pol2 = m2m_ws_find(body, "pol2");
 	const m2m_ws_node *addr = m2m_ws_find(body, "newSubscriptionAddress");
@@ -113,7 +129,9 @@ static m2m_err build_es3(smdp *s, const m2m_ws_node *body, smdp_task *t)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].es2 == t->fn)
 			err = smdp_es3_request(s, map[i].es3, t->eid, &t->es3);
-	if (err == M2M_OK && t->iccid[0] != '\0')
+	if (err == M2M_OK && t->fn == M2M_WS_ES2_AUDIT_EIS)
+		err = copy_iccids(body, t);
+	else if (err == M2M_OK && t->iccid[0] != '\0')
 		err = m2m_ws_add(t->es3, NULL, "Iccid", t->iccid, NULL);
 	if (err == M2M_OK && pol2 != NULL && t->fn == M2M_WS_ES2_UPDATE_POLICY_RULES)
 		err = m2m_ws_add_copy(t->es3, NULL, pol2, NULL);
@@ -132,6 +150,10 @@ static bool supported(m2m_ws_fn fn)
 	case M2M_WS_ES2_DELETE_PROFILE:
 	case M2M_WS_ES2_UPDATE_POLICY_RULES:
 	case M2M_WS_ES2_UPDATE_SUBSCRIPTION_ADDRESS:
+	/* v4 (euicc.request.v4.xsd) */
+	case M2M_WS_ES2_AUDIT_EIS:
+	case M2M_WS_ES2_SET_FALL_BACK_ATTRIBUTE:
+	case M2M_WS_ES2_SET_EMERGENCY_PROFILE_ATTRIBUTE:
 		return true;
 	default:
 		return false;

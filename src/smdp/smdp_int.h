@@ -124,8 +124,10 @@ m2m_err smdp_eis_read(const m2m_smdp_cfg *cfg, const m2m_ws_node *eis, smdp_eis_
 		      m2m_ws_exec_status *stt);
 void smdp_eis_facts_free(smdp_eis_facts *f);
 
-/* smdp_relay.c: GetEIS, EnableProfile, DisableProfile, DeleteProfile, UpdatePolicyRules
- * (worker thread). *resp_out: the SM-SR's response (GetEIS: its Eis is copied). */
+/* smdp_relay.c: GetEIS, EnableProfile, DisableProfile, DeleteProfile, UpdatePolicyRules,
+ * UpdateSubscriptionAddress and the v4 AuditEIS, SetFallBackAttribute,
+ * SetEmergencyProfileAttribute (worker thread). GetEIS and AuditEIS: t->response gets the
+ * SM-SR's Eis, filtered; the others are answered with the status alone. */
 void smdp_relay(smdp_worker *w, smdp_task *t, m2m_ws_exec_status *stt);
 
 /* smdp_notify.c: an ES3 Handle*Notification from the SM-SR, passed on to the profile's MNO

@@ -3,8 +3,10 @@
  * set, so the hand-over is this local export. With `[download] keys = handover` the SM-DP
  * forgets the key set once it is written out: from then on only the operator can open the
  * ISD-P. With `keep` it is written out and kept (the SM-DP may still need it). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hex.h"
 #include "core/buf.h"
@@ -23,6 +25,7 @@ static bool write_keys(FILE *out, const m2m_smdp_profile *p, const m2m_buf *b)
 	size_t n = b->data[1];
 	char hex[3][2 * M2M_ES8_KEY_MAX + 1];
 	bool ok;
+	int fd;
 
 	for (size_t k = 0; k < 3; k++)
 		m2m_hex_encode(b->data + 2 + k * n, n, hex[k]);
@@ -32,6 +35,11 @@ static bool write_keys(FILE *out, const m2m_smdp_profile *p, const m2m_buf *b)
 		     p->iccid, p->eid, p->isdp_aid, (unsigned)b->data[0], hex[0], hex[1],
 		     hex[2]) > 0;
 	ok = fflush(out) == 0 && ok;
+	/* On the disk before a handover forgets the set: after a power cut the key set must be
+	 * somewhere. A pipe or a terminal (EINVAL), or a stream without a descriptor (a memory
+	 * stream), has nothing to sync. */
+	fd = fileno(out);
+	ok = ok && (fd < 0 || fsync(fd) == 0 || errno == EINVAL || errno == ENOTSUP);
 	m2m_wipe(hex, sizeof hex);
 	return ok;
 }
