@@ -262,6 +262,30 @@ static void print_jobs(run *r)
 	m2m_store_close(st);
 }
 
+/* With the SM-SR's info (or debug) log: the SCP81 sessions of the run, the set-up's none
+ * (docs/bench-smdp.md "One SCP81 session per download"), and the lingers that timed out. */
+static void print_sessions(const run *r)
+{
+	char file[300], line[4096];
+	size_t opened = 0, lingers = 0;
+	FILE *f;
+
+	if (strcmp(r->o->log, "info") != 0 && strcmp(r->o->log, "debug") != 0)
+		return;
+	snprintf(file, sizeof file, "%s/smsr.err", r->dir);
+	f = fopen(file, "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		opened += strstr(line, ": session opened") != NULL;
+		lingers += strstr(line, ": linger over") != NULL;
+	}
+	fclose(f);
+	printf("  smsr SCP81 sessions (its log): %zu opened, %.2f per download; %zu lingers timed "
+	       "out\n",
+	       opened, (double)opened / (double)r->n, lingers);
+}
+
 static bool measure(run *r)
 {
 	char tag[32];
@@ -309,6 +333,7 @@ static bool measure(run *r)
 	printf("  peak RSS: smdp %.1f MB, smsr %.1f MB, farm %.1f MB\n", a[0].hwm_kb / 1024.0,
 	       a[1].hwm_kb / 1024.0, a[2].hwm_kb / 1024.0);
 	print_jobs(r);
+	print_sessions(r);
 	ok = res.failed == 0 && res.ok == r->n;
 	bsr_result_free(&res);
 	return ok;

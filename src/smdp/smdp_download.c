@@ -147,7 +147,9 @@ static bool eligible(dl *d)
 	return false;
 }
 
-/* ES3.CreateISDP: the ISD-P's AID. */
+/* ES3.CreateISDP: the ISD-P's AID. MoreToDo true: the next call is always a SendData to the
+ * same eUICC, so an SM-SR that reaches it over SCP81 keeps the session open for it (one
+ * session per download instead of two, docs/smdp.md). */
 static bool create_isdp(dl *d)
 {
 	m2m_ws_msg *req = NULL, *resp = NULL;
@@ -157,7 +159,8 @@ static bool create_isdp(dl *d)
 	if (smdp_es3_request(d->w->s, M2M_WS_ES3_CREATE_ISDP, d->t->eid, &req) != M2M_OK ||
 	    m2m_ws_add(req, NULL, "Iccid", d->iccid, NULL) != M2M_OK ||
 	    m2m_ws_add(req, NULL, "Mno-id", d->ty.mno_id, NULL) != M2M_OK ||
-	    m2m_ws_add_uint(req, NULL, "RequiredMemory", d->ok.required_memory, NULL) != M2M_OK) {
+	    m2m_ws_add_uint(req, NULL, "RequiredMemory", d->ok.required_memory, NULL) != M2M_OK ||
+	    m2m_ws_add_bool(req, NULL, "MoreToDo", true, NULL) != M2M_OK) {
 		fail(d, M2M_WS_SUBJ_PROVIDER, M2M_WS_REASON_EXECUTION_ERROR,
 		     "ES3.CreateISDP not built");
 		goto out;

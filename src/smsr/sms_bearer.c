@@ -91,7 +91,7 @@ static void fail(sb_cmd *c, m2m_es5_outcome o)
 
 void sb_pump(m2m_sms_bearer *b)
 {
-	while (!b->paused && b->qhead != NULL && b->inflight < b->cfg.window &&
+	while (!b->paused && !b->held && b->qhead != NULL && b->inflight < b->cfg.window &&
 	       m2m_smpp_esme_bound(b->esme)) {
 		uint64_t token = b->qhead->token;
 		size_t part;
@@ -350,6 +350,24 @@ m2m_err m2m_sms_bearer_send_raw(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID
 bool m2m_sms_bearer_busy(const m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE])
 {
 	return b != NULL && eid != NULL && sb_map_get(&b->by_eid, eid, M2M_ES5_EID_SIZE) != NULL;
+}
+
+void m2m_sms_bearer_hold(m2m_sms_bearer *b, bool held)
+{
+	if (b == NULL)
+		return;
+	b->held = held;
+	if (!held)
+		sb_pump(b);
+}
+
+void m2m_sms_bearer_cancel(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE])
+{
+	sb_cmd *c = b != NULL && eid != NULL ? sb_map_get(&b->by_eid, eid, M2M_ES5_EID_SIZE)
+					     : NULL;
+
+	if (c != NULL)
+		fail(c, M2M_ES5_TRANSPORT);
 }
 
 /* ---- ESME callbacks ---- */

@@ -123,6 +123,13 @@ m2m_err m2m_sms_bearer_send(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZ
 m2m_err m2m_sms_bearer_send_raw(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE],
 				const uint8_t tar[3], const uint8_t *data, size_t len, void *ref);
 bool m2m_sms_bearer_busy(const m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE]);
+/* While held, queued parts are not submitted: a caller that reserves counters inside its own
+ * store transaction holds the bearer until the commit, so no packet leaves before its counter
+ * is stored. Releasing submits what waits. */
+void m2m_sms_bearer_hold(m2m_sms_bearer *b, bool held);
+/* Ends the eUICC's command in flight, if any, as a transport failure (on_result from inside
+ * this call): e.g. when the transaction holding its counter did not commit. */
+void m2m_sms_bearer_cancel(m2m_sms_bearer *b, const uint8_t eid[M2M_ES5_EID_SIZE]);
 bool m2m_sms_bearer_bound(const m2m_sms_bearer *b);
 void m2m_sms_bearer_stats_get(const m2m_sms_bearer *b, m2m_sms_bearer_stats *s);
 m2m_smpp_esme *m2m_sms_bearer_esme(const m2m_sms_bearer *b);

@@ -92,6 +92,7 @@ struct m2m_sms_bearer {
 	sb_qent *qhead, *qtail;
 	size_t inflight;             /* submit_sm awaiting their response */
 	bool paused;                 /* throttled */
+	bool held;                   /* m2m_sms_bearer_hold: a counter awaits its commit */
 	struct event *resume;
 	uint64_t next_id;
 	uint16_t next_ref;

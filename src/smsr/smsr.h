@@ -80,6 +80,7 @@ typedef struct {
 	unsigned hold_max_s; /* longest a request without ReplyTo is held open */
 	unsigned lease_ms;
 	unsigned poll_ms;
+	unsigned retention_s; /* finished jobs and call records kept this long; 0: forever */
 	/* [peers], [plma] */
 	size_t npeers;
 	m2m_smsr_peer peers[M2M_SMSR_PEERS_MAX];

@@ -17,7 +17,7 @@ static const char *const known[] = {
 	"smpp.window", "smpp.por_timeout",
 	"scp81.enabled", "scp81.listen", "scp81.trigger_url",
 	"engine.concurrency", "engine.retries", "engine.backoff", "engine.validity",
-	"engine.hold_max", "engine.lease", "engine.poll",
+	"engine.hold_max", "engine.lease", "engine.poll", "engine.retention",
 	"es1.ci_cert", "es1.smsr_id",
 	"es7.gp_cert", "es7.gp_key",
 	NULL,
@@ -176,7 +176,9 @@ static m2m_err load_engine(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_
 			       errlen)) ||
 	    (err = m2m_cfg_num(c, "engine", "lease", 0, 0, 86400000, &cfg->lease_ms, errbuf,
 			       errlen)) ||
-	    (err = m2m_cfg_num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)))
+	    (err = m2m_cfg_num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "engine", "retention", 30 * 86400, 0, 3650 * 86400,
+			       &cfg->retention_s, errbuf, errlen)))
 		return err;
 	/* A lease outlives one command: every packet's PoR time-out plus slack. */
 	if (cfg->lease_ms == 0)

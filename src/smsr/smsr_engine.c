@@ -193,24 +193,27 @@ static void fail_status(m2m_ws_exec_status *stt, const char *subject, const char
 	m2m_ws_status_set(stt, M2M_WS_FAILED, subject, reason, NULL, "%s", msg);
 }
 
-/* Sends the slot's command (or its verification). */
-static void send_slot(smsr *s, smsr_slot *sl)
+/* Hands the slot's command (or its verification) to its bearer. */
+static m2m_err send_cmd(smsr *s, smsr_slot *sl, bool https)
 {
 	m2m_es5_cmd c;
-	m2m_ws_exec_status stt;
 	m2m_err err;
 
-	m2m_es5_cmd_init(&c);
 	if (strcmp(sl->kind, "senddata") == 0)
-		err = smsr_senddata_send(s, sl); /* the SM-DP's opaque Data, not a command set */
-	else
-		err = build(sl, &c);
-	if (err == M2M_OK && strcmp(sl->kind, "senddata") != 0)
-		err = smsr_https_for(s, sl->eid) ? smsr_https_send(s, sl, &c)
-						 : m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
-	m2m_es5_cmd_free(&c);
+		return smsr_senddata_send(s, sl); /* the SM-DP's opaque Data, not a command set */
+	m2m_es5_cmd_init(&c);
+	err = build(sl, &c);
 	if (err == M2M_OK)
-		return;
+		err = https ? smsr_https_send(s, sl, &c)
+			    : m2m_sms_bearer_send(s->sms, sl->eid_bin, &c, sl);
+	m2m_es5_cmd_free(&c);
+	return err;
+}
+
+static void not_sent(smsr *s, smsr_slot *sl, m2m_err err)
+{
+	m2m_ws_exec_status stt;
+
 	m2m_warn(SMSR_LOG, "job %lld (%s %s): not sent: %s", (long long)sl->id, sl->kind, sl->eid,
 		 m2m_strerror(err));
 	fail_status(&stt, M2M_WS_SUBJ_EUICC, M2M_WS_REASON_EXECUTION_ERROR,
@@ -219,18 +222,109 @@ static void send_slot(smsr *s, smsr_slot *sl)
 	slot_free(s, sl);
 }
 
-static void start(smsr *s, const m2m_store_job *job)
+/* Sends the slot's command (or its verification). */
+static void send_slot(smsr *s, smsr_slot *sl)
+{
+	m2m_err err = send_cmd(s, sl, smsr_https_for(s, sl->eid));
+
+	if (err != M2M_OK)
+		not_sent(s, sl, err);
+}
+
+static bool mark_sent(smsr *s, smsr_slot *sl, int64_t now)
+{
+	if (m2m_store_job_sent(s->st, sl->id, s->cfg->worker, now, now + s->cfg->lease_ms) !=
+	    M2M_OK)
+		return false; /* lease lost: another worker has it */
+	m2m_debug(SMSR_LOG, "job %lld: %s %s %s (attempt %d)", (long long)sl->id, sl->kind,
+		  sl->eid, sl->job.aid, sl->attempts + 1);
+	return true;
+}
+
+/* A job that does not go by SMS (SendData runs its own transaction, HTTPS has no counter). */
+static void send_other(smsr *s, smsr_slot *sl, bool https, int64_t now)
+{
+	m2m_err err;
+
+	if (!mark_sent(s, sl, now)) {
+		slot_free(s, sl);
+		return;
+	}
+	if ((err = send_cmd(s, sl, https)) != M2M_OK)
+		not_sent(s, sl, err);
+}
+
+#define SEND_BATCH 64
+
+/* Marks SMS jobs sent and sends them, in one store transaction: the sent marks, the
+ * bearer's look-ups (EIS, key sets) and the packets' counter reservations (one commit
+ * instead of two per job, the reads without a lock each). The bearer is held until the
+ * commit, so every counter is stored before its packet leaves and a restart never reuses
+ * one. in_txn: the caller's transaction (the claim's, bearer held), committed here. Without
+ * a transaction (begin failed) each call commits on its own, as before. */
+static bool send_sms(smsr *s, smsr_slot **v, size_t n, int64_t now, bool in_txn)
+{
+	m2m_err err[SEND_BATCH];
+	bool txn = in_txn || m2m_store_begin(s->st) == M2M_OK, ok;
+
+	if (txn)
+		m2m_sms_bearer_hold(s->sms, true);
+	for (size_t i = 0; i < n; i++) {
+		if (!mark_sent(s, v[i], now)) {
+			slot_free(s, v[i]);
+			v[i] = NULL;
+			continue;
+		}
+		err[i] = send_cmd(s, v[i], false);
+	}
+	ok = !txn || m2m_store_commit(s->st) == M2M_OK;
+	if (!ok) {
+		m2m_error(SMSR_LOG, "sent marks and counters of %zu job(s) not stored: %s", n,
+			  m2m_store_errmsg(s->st));
+		m2m_store_rollback(s->st);
+		/* Their counters are not stored: the held packets must not leave. The bearer's
+		 * failure frees each slot (the claim, rolled back too with in_txn, or the lease
+		 * runs the job again). */
+		for (size_t i = 0; i < n; i++)
+			if (v[i] != NULL && err[i] == M2M_OK)
+				m2m_sms_bearer_cancel(s->sms, v[i]->eid_bin);
+	}
+	if (txn)
+		m2m_sms_bearer_hold(s->sms, false); /* may end commands already (on_result) */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == NULL || err[i] == M2M_OK)
+			continue;
+		if (ok) {
+			not_sent(s, v[i], err[i]);
+			continue;
+		}
+		/* Its failure may be the rolled-back transaction's (PostgreSQL fails every
+		 * statement after an error): not a reason to fail the job. It runs again: the
+		 * claim is undone (in_txn), or its lease is given back. */
+		if (!in_txn)
+			m2m_store_job_release(s->st, v[i]->id, s->cfg->worker);
+		slot_free(s, v[i]);
+	}
+	return ok;
+}
+
+/* Takes a claimed job into a free slot; returns the slot when it is to go by SMS (sent with
+ * the claim's others by send_sms), NULL when it was dealt with here. Inside the claim's
+ * transaction (in_txn) a job that would end any other way (each of those runs its own
+ * transaction) is left for after the commit: *later is set and nothing is done. */
+static smsr_slot *start(smsr *s, const m2m_store_job *job, int64_t now, bool in_txn,
+			bool *later)
 {
 	smsr_slot *sl = NULL;
 	m2m_ws_exec_status stt;
-	int64_t now = m2m_store_now_ms();
+	bool https;
 
 	for (size_t i = 0; i < s->cfg->concurrency && sl == NULL; i++)
 		if (!s->slots[i].used)
 			sl = &s->slots[i];
 	if (sl == NULL) {
 		m2m_store_job_release(s->st, job->id, s->cfg->worker);
-		return;
+		return NULL;
 	}
 	memset(sl, 0, sizeof *sl);
 	sl->used = true;
@@ -242,67 +336,128 @@ static void start(smsr *s, const m2m_store_job *job)
 	snprintf(sl->eid, sizeof sl->eid, "%s", job->eid);
 	if (smsr_job_decode(job->payload, job->payload_len, &sl->job) != M2M_OK ||
 	    m2m_hex_decode_exact(job->eid, sl->eid_bin, M2M_ES5_EID_SIZE) != M2M_OK) {
+		if (in_txn)
+			goto later;
 		fail_status(&stt, M2M_WS_SUBJ_PROVIDER, M2M_WS_REASON_EXECUTION_ERROR,
 			    "unreadable job");
 		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
 		slot_free(s, sl);
-		return;
+		return NULL;
 	}
+	if (in_txn && s->es7 != NULL && !smsr_es7_kind(sl->kind))
+		goto later; /* it may be locked out (which fails it) */
 	if (smsr_es7_locked_out(s, sl)) { /* an SM-SR change holds the eUICC */
 		slot_free(s, sl);
-		return;
+		return NULL;
 	}
 	if (smsr_chain_blocks(s, sl->eid, sl->kind)) {
+		if (in_txn)
+			goto later;
 		/* An exchange holds the eUICC (smsr_chain.c): later, not now. */
 		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
 				    "waits for an ES8 exchange");
 		slot_free(s, sl);
-		return;
+		return NULL;
 	}
 	if (job->deadline_ms > 0 && now > job->deadline_ms) {
+		if (in_txn)
+			goto later;
 		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
 				  M2M_WS_REASON_NO_RESPONSE, NULL,
 				  "the validity period ended before the command could run");
 		smsr_finish(s, sl, M2M_STORE_JOB_EXPIRED, &stt);
 		slot_free(s, sl);
-		return;
+		return NULL;
 	}
 	/* A job going into the eUICC's open SCP81 session (one that lingers for an exchange)
 	 * needs no trigger: it does not wait for the SMS bearer, whose trigger PoR may stay
 	 * out as long as the session. Any other waits, or its trigger could not be sent. */
 	if (!(s->scp81 != NULL && m2m_scp81_server_in_session(s->scp81, sl->eid_bin)) &&
 	    m2m_sms_bearer_busy(s->sms, sl->eid_bin)) {
+		if (in_txn)
+			goto later;
 		/* A command of the bearer's own (none today) or a stale one: try again soon. */
 		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
 				    "bearer busy");
 		slot_free(s, sl);
-		return;
+		return NULL;
 	}
-	if (m2m_store_job_sent(s->st, job->id, s->cfg->worker, now, now + s->cfg->lease_ms) !=
-	    M2M_OK) {
-		slot_free(s, sl); /* lease lost: another worker has it */
-		return;
-	}
-	m2m_debug(SMSR_LOG, "job %lld: %s %s %s (attempt %d)", (long long)sl->id, sl->kind,
-		  sl->eid, sl->job.aid, sl->attempts + 1);
-	send_slot(s, sl);
+	https = strcmp(sl->kind, "senddata") != 0 && smsr_https_for(s, sl->eid);
+	if (!https && strcmp(sl->kind, "senddata") != 0)
+		return sl;
+	if (in_txn)
+		goto later;
+	send_other(s, sl, https, now);
+	return NULL;
+later:
+	*later = true;
+	slot_free(s, sl);
+	return NULL;
 }
 
+/* Starts jobs[i] for every i with later[i] == want; the SMS ones are sent in batches. In the
+ * claim's transaction (in_txn) one batch, committed even when empty; the jobs beyond it are
+ * left for later. false: that commit failed (the claim is undone too). */
+static bool start_all(smsr *s, m2m_store_job *jobs, bool *later, size_t n, bool want,
+		      int64_t now, bool in_txn)
+{
+	smsr_slot *sms[SEND_BATCH];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (later[i] != want)
+			continue;
+		later[i] = in_txn && k == SEND_BATCH;
+		if (later[i])
+			continue;
+		if ((sms[k] = start(s, &jobs[i], now, in_txn, &later[i])) != NULL)
+			k++;
+		if (!in_txn && k == SEND_BATCH) {
+			send_sms(s, sms, k, now, false);
+			k = 0;
+		}
+	}
+	return k > 0 || in_txn ? send_sms(s, sms, k, now, in_txn) : true;
+}
+
+/* The claim and the SMS sends it allows share one transaction (send_sms); jobs that end
+ * otherwise start after its commit, each in its own. Without a transaction (begin failed),
+ * every call commits on its own. */
 void smsr_engine_claim(smsr *s)
 {
 	m2m_store_job *jobs = NULL;
+	bool *later = NULL, txn, undone = false;
 	size_t n = 0, room;
+	int64_t now = m2m_store_now_ms();
 
 	if (s->stopping || !m2m_sms_bearer_bound(s->sms) || s->inflight >= s->cfg->concurrency)
 		return;
 	room = s->cfg->concurrency - s->inflight;
-	if (m2m_store_job_claim(s->st, s->cfg->worker, m2m_store_now_ms(), s->cfg->lease_ms, room,
-				&jobs, &n) != M2M_OK) {
+	txn = m2m_store_begin(s->st) == M2M_OK;
+	if (m2m_store_job_claim(s->st, s->cfg->worker, now, s->cfg->lease_ms, room, &jobs, &n) !=
+	    M2M_OK) {
 		m2m_error(SMSR_LOG, "claim: %s", m2m_store_errmsg(s->st));
+		if (txn)
+			m2m_store_rollback(s->st);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		start(s, &jobs[i]);
+	later = calloc(n > 0 ? n : 1, sizeof *later);
+	if (later == NULL) {
+		if (txn)
+			m2m_store_rollback(s->st); /* the jobs stay claimable */
+		m2m_store_job_list_free(jobs, n);
+		return;
+	}
+	now = m2m_store_now_ms();
+	if (txn) {
+		m2m_sms_bearer_hold(s->sms, true);
+		undone = !start_all(s, jobs, later, n, false, now, true); /* commits */
+	} else {
+		memset(later, 1, n * sizeof *later);
+	}
+	if (!undone) /* else the claim was rolled back: the jobs are not ours */
+		start_all(s, jobs, later, n, true, now, false);
+	free(later);
 	m2m_store_job_list_free(jobs, n);
 }
 

@@ -4,7 +4,8 @@
  * transaction with the FunctionCallIdentifier's record (a repeat gets the recorded answer,
  * smsr_es3_repeat.c). The answer, with Isd-p-aid, goes to ReplyTo, or on the held exchange
  * when there is none, when the job ends (smsr_es3_create_answer); a failed creation removes
- * the row again. */
+ * the row again. MoreToDo (the SM-DP's SendData follows) keeps an SCP81 session open after
+ * the answer, as SendData's MoreToDo does: the download's first SendData goes into it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 #include "core/log.h"
 #include "smsr/eis.h"
 #include "smsr/smsr_es3_repeat.h"
+
+/* As SendData's linger (smsr_es3_senddata.c): below the card's HTTP time-out, far above an
+ * SM-DP's turn-around between CreateISDP's answer and its first SendData. */
+#define LINGER_MS 20000u
 
 #define TAR_FIRST 0x000010u
 #define TAR_LAST 0x00FFFFu
@@ -100,10 +105,14 @@ static bool check_request(smsr *s, const m2m_ws_node *body, const m2m_store_eis 
 static void fill_job(smsr_job *j, const m2m_ws_call *call, const m2m_store_profile *p,
 		     const m2m_ws_deferred *d, const m2m_ws_hold *hold, uint32_t mem)
 {
+	const char *more = NULL;
+
 	smsr_job_init(j); /* fn -1: smsr_answer leaves the answer to smsr_es3_create_answer */
 	snprintf(j->aid, sizeof j->aid, "%s", p->isdp_aid);
 	snprintf(j->iccid, sizeof j->iccid, "%s", p->iccid);
 	j->mem = mem;
+	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "MoreToDo", &more) == M2M_OK)
+		j->more = strcmp(more, "true") == 0 || strcmp(more, "1") == 0;
 	smsr_job_for_call(j, call, false, d, hold);
 }
 
@@ -241,11 +250,28 @@ static m2m_ws_msg *build_answer(const void *arg)
 	return create_response(a->stt, a->aid);
 }
 
+/* A created ISD-P with MoreToDo, answered in an SCP81 session (the answer is read before the
+ * server's next step): the session lingers for the SM-DP's SendData, and the exchange guard
+ * (smsr_chain.c) makes that SendData the eUICC's next job, so it goes into this session.
+ * Over SMS there is no session: nothing changes. */
+static void keep_session(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt)
+{
+	if (!sl->job.more || stt->status != M2M_WS_EXECUTED_SUCCESS || s->scp81 == NULL ||
+	    !m2m_scp81_server_in_session(s->scp81, sl->eid_bin))
+		return;
+	if (m2m_scp81_server_linger(s->scp81, sl->eid_bin, LINGER_MS) != M2M_OK) {
+		m2m_warn(SMSR_LOG, "job %lld: the SCP81 session will not linger", (long long)sl->id);
+		return;
+	}
+	smsr_chain_set(s, sl->eid, true);
+}
+
 void smsr_es3_create_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt)
 {
 	create_answer_arg a = {.stt = stt, .aid = sl->job.aid};
 	m2m_ws_msg *m = create_response(stt, sl->job.aid);
 
+	keep_session(s, sl, stt);
 	if (m == NULL)
 		m2m_warn(SMSR_LOG, "job %lld: CreateISDP answer not built", (long long)sl->id);
 	smsr_es3_answer_repeats(s, sl, build_answer, &a);

@@ -118,26 +118,45 @@ static void replay_response(smsr *s, m2m_ws_msg *resp, const char *sealed_hex)
 	m2m_buf_free(&sealed);
 }
 
+/* What the record keeps besides the status, into an answer of fn. */
+static void add_extras(smsr *s, int fn, const m2m_store_call *c, m2m_ws_msg *resp)
+{
+	const char *v;
+
+	if (fn == M2M_WS_ES3_CREATE_ISDP && (v = record_extra(c, EXTRA_AID)) != NULL &&
+	    m2m_ws_add(resp, NULL, "Isd-p-aid", v, NULL) != M2M_OK)
+		m2m_warn(SMSR_LOG, "recorded Isd-p-aid not replayed");
+	if (fn == M2M_WS_ES3_SEND_DATA && (v = record_extra(c, EXTRA_RSP)) != NULL)
+		replay_response(s, resp, v);
+}
+
 /* A finished repeat's answer (status already set by smsr_es4_dedup) gets the extras of the
  * record, if the record is this request's (not a conflict, whose answer is the refusal). */
 static void replay_extras(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	m2m_store_call c;
 	uint8_t h[M2M_STORE_HASH_SIZE];
-	const char *v;
 
 	memset(&c, 0, sizeof c);
 	smsr_request_hash(call, h);
-	if (m2m_store_call_get(s->st, call->caller->id, call->function_call_id, &c) != M2M_OK ||
-	    !c.done || memcmp(c.req_hash, h, sizeof h) != 0)
-		goto out;
-	if (call->fn->id == M2M_WS_ES3_CREATE_ISDP && (v = record_extra(&c, EXTRA_AID)) != NULL &&
-	    m2m_ws_add(resp, NULL, "Isd-p-aid", v, NULL) != M2M_OK)
-		m2m_warn(SMSR_LOG, "recorded Isd-p-aid not replayed");
-	if (call->fn->id == M2M_WS_ES3_SEND_DATA && (v = record_extra(&c, EXTRA_RSP)) != NULL)
-		replay_response(s, resp, v);
-out:
+	if (m2m_store_call_get(s->st, call->caller->id, call->function_call_id, &c) == M2M_OK &&
+	    c.done && memcmp(c.req_hash, h, sizeof h) == 0)
+		add_extras(s, call->fn->id, &c, resp);
 	m2m_store_call_clear(&c);
+}
+
+m2m_ws_msg *smsr_recorded_answer(smsr *s, int fn, const m2m_store_call *rec, const char *eid,
+				 const char *caller, int role)
+{
+	m2m_ws_exec_status stt;
+	m2m_ws_msg *m;
+
+	smsr_status_unpack(rec->response != NULL ? (const char *)rec->response : "",
+			   rec->response_len, &stt);
+	m = smsr_response(s, fn, &stt, eid, caller, role);
+	if (m != NULL)
+		add_extras(s, fn, rec, m);
+	return m;
 }
 
 bool smsr_es3_dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,

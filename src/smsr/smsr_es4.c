@@ -319,6 +319,27 @@ refused:
 	return M2M_WS_REPLY_NOW;
 }
 
+/* A repeat with ReplyTo of a running call waits for its end (d is taken). */
+static void add_waiter(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_deferred *d,
+		       uint64_t vp)
+{
+	smsr_waiter *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return;
+	snprintf(w->caller, sizeof w->caller, "%s", call->caller->id);
+	snprintf(w->call_id, sizeof w->call_id, "%s", call->function_call_id);
+	snprintf(w->eid, sizeof w->eid, "%s", eid);
+	w->fn = call->fn->id;
+	w->role = call->caller->role;
+	w->deadline_ms = m2m_store_now_ms() + (int64_t)vp * 1000;
+	w->d = *d;
+	memset(d, 0, sizeof *d);
+	w->next = s->waiters;
+	s->waiters = w;
+	smsr_poll_arm(s);
+}
+
 /* FunctionCallIdentifier: NEW -> queue; a replay gets the recorded answer (now, or when the
  * job ends); the same identifier for another request is refused. Returns true when the
  * caller must queue the job (inside the open transaction). */
@@ -360,7 +381,8 @@ bool smsr_es4_dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_de
 			smsr_add_eis(s, resp, eid, call->caller->id, call->caller->role);
 		*reply = M2M_WS_REPLY_NOW;
 	} else if (hold != NULL) {
-		/* A repeat without ReplyTo of a call still running: held until its job ends. */
+		/* A repeat without ReplyTo of a call still running: held until its job ends
+		 * (here, or in another process: smsr_poll.c). */
 		*reply = smsr_held_add(s, hold, 0, call, vp) == M2M_OK ? M2M_WS_REPLY_HOLD
 								 : M2M_WS_REPLY_NOW;
 		if (*reply == M2M_WS_REPLY_NOW) {
@@ -369,17 +391,12 @@ bool smsr_es4_dedup(smsr *s, const m2m_ws_call *call, const char *eid, m2m_ws_de
 			m2m_ws_response_set_status(resp, &stt);
 		}
 	} else {
-		smsr_waiter *w = calloc(1, sizeof *w);
-		if (w != NULL) {
-			snprintf(w->caller, sizeof w->caller, "%s", call->caller->id);
-			snprintf(w->call_id, sizeof w->call_id, "%s", call->function_call_id);
-			w->d = *d;
-			memset(d, 0, sizeof *d);
-			w->next = s->waiters;
-			s->waiters = w;
-		}
+		add_waiter(s, call, eid, d, vp);
 		*reply = M2M_WS_REPLY_LATER;
 	}
+	if (oc == M2M_STORE_CALL_REPLAY && !prev.done)
+		m2m_info(SMSR_LOG, "%s from %s: call '%s' still running, answered when it ends",
+			 call->fn->name, call->caller->id, call->function_call_id);
 	m2m_store_call_clear(&prev);
 	return false;
 }

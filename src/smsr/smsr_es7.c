@@ -65,6 +65,8 @@ void es7_wait_free(es7_wait *w)
 		return;
 	if (w->timer != NULL)
 		event_free(w->timer);
+	if (w->poll != NULL)
+		event_free(w->poll);
 	m2m_ws_deferred_clear(&w->reply.d);
 	free(w);
 }
@@ -93,6 +95,41 @@ static void wait_expire(evutil_socket_t fd, short what, void *arg)
 	es7_wait_free(w);
 }
 
+/* The job ended in another process on the database (its engine claimed it): that process
+ * had nobody to answer, so the status comes from the job's record. A relay's card answer
+ * (RC, DR, receipt) is not in the record: it is lost, and the relay fails. A job that ends
+ * here is answered by its end (es7_wait_take) before any poll can see it, both on the loop. */
+static void wait_poll(evutil_socket_t fd, short what, void *arg)
+{
+	es7_wait *w = arg;
+	smsr *s = w->s;
+	m2m_store_job j;
+	m2m_ws_exec_status stt;
+
+	(void)fd;
+	(void)what;
+	memset(&j, 0, sizeof j);
+	if (m2m_store_job_get(s->st, w->job_id, &j) != M2M_OK || j.state == M2M_STORE_JOB_QUEUED ||
+	    j.state == M2M_STORE_JOB_SENT) {
+		m2m_store_job_clear(&j);
+		return;
+	}
+	smsr_status_unpack(j.result != NULL ? (const char *)j.result : "", j.result_len, &stt);
+	if (stt.status == M2M_WS_EXECUTED_SUCCESS && strcmp(j.kind, SMSR_ES7_KIND_FINALISE) != 0)
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+				  M2M_WS_REASON_EXECUTION_ERROR, j.eid,
+				  "the card's answer went to another SM-SR process");
+	m2m_info(SMSR_LOG, "job %lld %s %s ended in another process: %s", (long long)j.id, j.kind,
+		 j.eid, m2m_ws_status_name(stt.status));
+	if (strcmp(j.kind, SMSR_ES7_KIND_FINALISE) == 0)
+		m2m_info(SMSR_LOG, "FinaliseISDRhandover %s: %s %s/%s %s", j.eid,
+			 m2m_ws_status_name(stt.status), stt.subject, stt.reason, stt.message);
+	m2m_store_job_clear(&j);
+	es7_reply_status(s, &w->reply, &stt);
+	wait_unlink(s->es7, w);
+	es7_wait_free(w);
+}
+
 m2m_err es7_wait_add(smsr *s, int64_t job_id, es7_reply *r, uint64_t vp)
 {
 	es7_wait *w = calloc(1, sizeof *w);
@@ -105,8 +142,12 @@ m2m_err es7_wait_add(smsr *s, int64_t job_id, es7_reply *r, uint64_t vp)
 	w->job_id = job_id;
 	w->reply = *r;
 	memset(r, 0, sizeof *r);
+	struct timeval every = {.tv_sec = 0, .tv_usec = ES7_POLL_MS * 1000};
+
 	w->timer = evtimer_new(s->base, wait_expire, w);
-	if (w->timer == NULL || evtimer_add(w->timer, &tv) != 0) {
+	w->poll = event_new(s->base, -1, EV_PERSIST, wait_poll, w);
+	if (w->timer == NULL || evtimer_add(w->timer, &tv) != 0 || w->poll == NULL ||
+	    event_add(w->poll, &every) != 0) {
 		*r = w->reply;
 		memset(&w->reply, 0, sizeof w->reply);
 		es7_wait_free(w);
@@ -280,6 +321,21 @@ static m2m_err load_identity(smsr *s, smsr_es7 *x)
 	return M2M_OK;
 }
 
+/* SM-SR2: the HandoverEUICC runs of this worker's previous life died with it; their
+ * preparations may be used again (an SM-SR1 lock, though, lasts until its deadline:
+ * docs/smsr-change.md "A hand-over cut by a crash"). */
+static void free_preparations(smsr *s)
+{
+	int64_t n = 0;
+
+	if (m2m_store_es7_prep_free(s->st, s->cfg->worker, &n) != M2M_OK)
+		m2m_warn(SMSR_LOG, "SM-SR change: preparations of worker %s not freed: %s",
+			 s->cfg->worker, m2m_store_errmsg(s->st));
+	else if (n > 0)
+		m2m_info(SMSR_LOG, "SM-SR change: %lld preparation(s) of an interrupted "
+			 "HandoverEUICC usable again", (long long)n);
+}
+
 m2m_err smsr_es7_start(smsr *s)
 {
 	smsr_es7 *x = calloc(1, sizeof *x);
@@ -298,6 +354,7 @@ m2m_err smsr_es7_start(smsr *s)
 	x->ev = event_new(s->base, x->pipe[0], EV_READ | EV_PERSIST, on_pipe, s);
 	if (x->ev == NULL || event_add(x->ev, NULL) != 0)
 		return M2M_ERR_NOMEM;
+	free_preparations(s);
 	return M2M_OK;
 }
 
@@ -320,16 +377,12 @@ void smsr_es7_stop(smsr *s)
 		es7_reply_status(s, &w->reply, &stt);
 		es7_wait_free(w);
 	}
-	while (x->locks != NULL) {
+	while (x->locks != NULL) { /* none after the reap: each worker's done() ended its own */
 		es7_lock *l = x->locks;
 		x->locks = l->next;
 		es7_reply_status(s, &l->reply, &stt);
+		m2m_store_es7_lock_release(s->st, l->eid, s->cfg->worker);
 		free(l);
-	}
-	while (x->preps != NULL) {
-		es7_prep *p = x->preps;
-		x->preps = p->next;
-		free(p);
 	}
 	if (x->ev != NULL)
 		event_free(x->ev);
@@ -406,7 +459,7 @@ bool smsr_es7_locked_out(smsr *s, const smsr_slot *sl)
 {
 	m2m_ws_exec_status stt;
 
-	if (s->es7 == NULL || smsr_es7_kind(sl->kind) || es7_lock_find(s, sl->eid) == NULL)
+	if (s->es7 == NULL || smsr_es7_kind(sl->kind) || !es7_locked(s, sl->eid, NULL))
 		return false;
 	m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC, M2M_WS_REASON_NOT_ALLOWED,
 			  sl->eid, "the eUICC is being handed over to another SM-SR");

@@ -22,8 +22,23 @@ es7_lock *es7_lock_find(smsr *s, const char *eid)
 	return NULL;
 }
 
+bool es7_locked(smsr *s, const char *eid, m2m_store_es7_lock *out)
+{
+	m2m_store_es7_lock l;
+	m2m_err err = m2m_store_es7_lock_get(s->st, eid, m2m_store_now_ms(), out ? out : &l);
+
+	if (err != M2M_OK && err != M2M_END)
+		m2m_warn(SMSR_LOG, "%s: SM-SR change lock not readable: %s", eid,
+			 m2m_store_errmsg(s->st));
+	return err == M2M_OK;
+}
+
+/* The hand-over of this process ends: its lock in the store goes with it. */
 static void lock_remove(smsr *s, es7_lock *l)
 {
+	if (m2m_store_es7_lock_release(s->st, l->eid, s->cfg->worker) != M2M_OK)
+		m2m_warn(SMSR_LOG, "%s: SM-SR change lock not released (%s): void at its deadline",
+			 l->eid, m2m_store_errmsg(s->st));
 	for (es7_lock **p = &s->es7->locks; *p != NULL; p = &(*p)->next)
 		if (*p == l) {
 			*p = l->next;
@@ -157,7 +172,7 @@ static bool read_target(smsr *s, const m2m_ws_node *body, const char **target,
 			const char **url, m2m_ws_exec_status *stt)
 {
 	if (m2m_ws_get_text(body, "Target-Smsr-id", target) != M2M_OK ||
-	    strcmp(*target, s->cfg->oid) == 0) {
+	    strlen(*target) >= M2M_STORE_ID_SIZE || strcmp(*target, s->cfg->oid) == 0) {
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_SMSR, M2M_WS_REASON_INVALID,
 				  *target, "Target-Smsr-id: another SM-SR expected");
 		return false;
@@ -171,6 +186,29 @@ static bool read_target(smsr *s, const m2m_ws_node *body, const char **target,
 	return true;
 }
 
+/* The lock in the store, for every process on the database: refused when another
+ * hand-over of the eUICC holds it (here or in another process). */
+static bool lock_take(smsr *s, const es7_lock *l, m2m_ws_exec_status *stt)
+{
+	int64_t now = m2m_store_now_ms();
+	m2m_store_es7_lock sl;
+	m2m_err err;
+
+	memset(&sl, 0, sizeof sl);
+	snprintf(sl.eid, sizeof sl.eid, "%s", l->eid);
+	snprintf(sl.target, sizeof sl.target, "%.*s", (int)sizeof sl.target - 1, l->target);
+	snprintf(sl.caller, sizeof sl.caller, "%s", l->caller);
+	snprintf(sl.owner, sizeof sl.owner, "%s", s->cfg->worker);
+	sl.until_ms = now + ES7_LOCK_MS;
+	err = m2m_store_es7_lock_take(s->st, &sl, now);
+	if (err == M2M_ERR_STATE)
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
+				  l->eid, "an SM-SR change of this eUICC is running");
+	else if (err != M2M_OK)
+		smsr_es3_store_failed(s, stt);
+	return err == M2M_OK;
+}
+
 m2m_ws_reply es7_smsr_change(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
@@ -180,21 +218,26 @@ m2m_ws_reply es7_smsr_change(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 	char eid[M2M_STORE_EID_SIZE] = "";
 	handover_task *h = NULL;
 	es7_lock *l = NULL;
-	bool found;
+	bool found, locked = false;
 
 	memset(&e, 0, sizeof e);
 	found = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
 	m2m_store_eis_clear(&e);
 	if (!found || !may_change(s, call, eid, &stt) || !read_target(s, body, &target, &url, &stt))
 		goto refused;
-	if (es7_lock_find(s, eid) != NULL) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
-				  eid, "an SM-SR change of this eUICC is running");
-		goto refused;
-	}
 	h = calloc(1, sizeof *h);
 	l = calloc(1, sizeof *l);
-	if (h == NULL || l == NULL || handover_request(s, call, eid, &h->req) != M2M_OK) {
+	if (h == NULL || l == NULL) {
+		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
+				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "out of memory");
+		goto refused;
+	}
+	snprintf(l->eid, sizeof l->eid, "%s", eid);
+	snprintf(l->target, sizeof l->target, "%s", target);
+	snprintf(l->caller, sizeof l->caller, "%s", call->caller->id);
+	if (!(locked = lock_take(s, l, &stt)))
+		goto refused;
+	if (handover_request(s, call, eid, &h->req) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EIS,
 				  M2M_WS_REASON_EXECUTION_ERROR, eid, "the EIS cannot be sent");
 		goto refused;
@@ -204,9 +247,6 @@ m2m_ws_reply es7_smsr_change(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 				  NULL, "ReplyTo none: no way to answer");
 		goto refused;
 	}
-	snprintf(l->eid, sizeof l->eid, "%s", eid);
-	snprintf(l->target, sizeof l->target, "%s", target);
-	snprintf(l->caller, sizeof l->caller, "%s", call->caller->id);
 	snprintf(h->eid, sizeof h->eid, "%s", eid);
 	snprintf(h->url, sizeof h->url, "%s", url);
 	h->t.run = handover_run;
@@ -226,6 +266,9 @@ m2m_ws_reply es7_smsr_change(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 		 call->caller->id, eid, target, url);
 	return es7_reply_kind(&l->reply);
 refused:
+	if (locked && m2m_store_es7_lock_release(s->st, eid, s->cfg->worker) != M2M_OK)
+		m2m_warn(SMSR_LOG, "%s: SM-SR change lock not released (%s): void at its deadline",
+			 eid, m2m_store_errmsg(s->st));
 	if (h != NULL)
 		m2m_ws_msg_free(h->req);
 	free(h);
@@ -242,15 +285,15 @@ static bool relay_target(smsr *s, const m2m_ws_call *call, char eid[M2M_STORE_EI
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
 	const char *me = m2m_smsr_caller_oid(s->cfg, call->caller->id);
-	es7_lock *l;
+	m2m_store_es7_lock l;
 	bool ok = call->fn->id == M2M_WS_ES7_AUTHENTICATE_SMSR
 			  ? es7_eis_eid(body, eid, stt)
 			  : smsr_es3_read_eid(body, eid, stt);
 
 	if (!ok)
 		return false;
-	l = es7_lock_find(s, eid);
-	if (l == NULL || strcmp(l->target, me) != 0) {
+	/* The lock may be another process's (two SM-SR1 processes on one database). */
+	if (!es7_locked(s, eid, &l) || strcmp(l.target, me) != 0) {
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_REQUESTER,
 				  M2M_WS_REASON_UNAUTHORISED, eid,
 				  "no SM-SR change of this eUICC to '%s' is running", me);

@@ -1,7 +1,10 @@
-/* Internals of the SM-SR change shared by smsr_es7*.c (docs/smsr-change.md). State lives in
- * memory on the loop thread; the blocking ES7 client calls run on one worker thread per
- * hand-over (es7_task), which only gets its inputs at the start and gives its outputs back
- * through a pipe watched by the loop. */
+/* Internals of the SM-SR change shared by smsr_es7*.c (docs/smsr-change.md). The
+ * PrepareSMSRChange records and the lock of an eUICC being handed over are in the store
+ * (store_es7.c), seen by every process on the database; what lives in memory on the loop
+ * thread is only what cannot outlive the process: the answers still to give (held HTTP
+ * exchanges, ReplyTo) and the worker threads. The blocking ES7 client calls run on one
+ * worker thread per hand-over (es7_task), which only gets its inputs at the start and gives
+ * its outputs back through a pipe watched by the loop. */
 #ifndef M2M_SMSR_SMSR_ES7_INT_H
 #define M2M_SMSR_SMSR_ES7_INT_H
 
@@ -16,6 +19,11 @@
 #define ES7_CALL_TIMEOUT_MS 150000L
 #define ES7_HANDOVER_TIMEOUT_MS 300000L
 #define ES7_CONNECT_TIMEOUT_MS 30000L /* TCP and TLS set-up */
+/* SM-SR1's lock lasts at most as long as its HandoverEUICC call can (time-out and set-up,
+ * with a margin); SM-SR2's busy mark of a preparation as long as its two calls can. After
+ * that a lock or mark left by a dead process is void [M]. */
+#define ES7_LOCK_MS (ES7_HANDOVER_TIMEOUT_MS + 2 * ES7_CONNECT_TIMEOUT_MS)
+#define ES7_BUSY_MS (2 * (ES7_CALL_TIMEOUT_MS + ES7_CONNECT_TIMEOUT_MS))
 /* The data of a job payload: hex of up to 511 bytes (a 7F21 certificate, a STORE DATA #2). */
 #define ES7_DATA_MAX 511
 
@@ -27,6 +35,10 @@ typedef struct {
 	bool open;
 } es7_reply;
 
+/* How often a waiting ES7 exchange looks in the store for its job's end, in case another
+ * process on the database ran the job. */
+#define ES7_POLL_MS 200
+
 /* An ES7 exchange waiting for the end of a job. */
 typedef struct es7_wait {
 	struct es7_wait *next;
@@ -34,9 +46,11 @@ typedef struct es7_wait {
 	int64_t job_id;
 	es7_reply reply;
 	struct event *timer;
+	struct event *poll;
 } es7_wait;
 
-/* SM-SR1: an eUICC locked by ES4 SMSRChange until HandoverEUICC ends. */
+/* SM-SR1: a hand-over this process runs for ES4 SMSRChange (its lock is in the store,
+ * m2m_store_es7_lock, owner [smsr] worker). */
 typedef struct es7_lock {
 	struct es7_lock *next;
 	char eid[M2M_STORE_EID_SIZE];
@@ -44,16 +58,6 @@ typedef struct es7_lock {
 	char caller[M2M_STORE_ID_SIZE];
 	es7_reply reply; /* of SMSRChange */
 } es7_lock;
-
-/* SM-SR2: an eUICC announced by ES4 PrepareSMSRChange. */
-typedef struct es7_prep {
-	struct es7_prep *next;
-	char eid[M2M_STORE_EID_SIZE];
-	char current[M2M_SMSR_STR]; /* CurrentSMSRid */
-	char mno[M2M_STORE_ID_SIZE];
-	int64_t until_ms;
-	bool busy; /* its HandoverEUICC runs */
-} es7_prep;
 
 /* Work for a worker thread: run() there (blocking calls, no store, no loop objects), then
  * done() on the loop thread, which frees the task. */
@@ -76,7 +80,6 @@ typedef struct smsr_es7 {
 	es7_task *done;  /* finished (under mu) */
 	es7_wait *waits;
 	es7_lock *locks;
-	es7_prep *preps;
 	m2m_eckey *sk;   /* SK.SR.ECDSA ([es7] gp_key); NULL: this SM-SR takes no eUICC over */
 	m2m_buf cert;    /* CERT.SR.ECDSA, the whole 7F21 TLV */
 } smsr_es7;
@@ -118,6 +121,9 @@ m2m_ws_reply es7_relay(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 void es7_relay_end(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		   const m2m_ws_exec_status *stt);
 es7_lock *es7_lock_find(smsr *s, const char *eid);
+/* The live lock of eid in the store, whichever process took it (out optional); false when
+ * none, or when the store fails (then logged: the eUICC is not kept from working). */
+bool es7_locked(smsr *s, const char *eid, m2m_store_es7_lock *out);
 
 /* smsr_es7_notify.c (SM-SR1): HandleSMSRChangeNotification to the MNOs and SM-DPs. */
 void es7_notify_change(smsr *s, m2m_eis *e, const char *target);

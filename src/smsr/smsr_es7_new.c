@@ -19,34 +19,6 @@
 
 /* ---- PrepareSMSRChange ---- */
 
-static es7_prep *prep_find(smsr *s, const char *eid)
-{
-	int64_t now = m2m_store_now_ms();
-
-	for (es7_prep **p = &s->es7->preps; *p != NULL;) {
-		es7_prep *x = *p;
-		if (!x->busy && x->until_ms < now) { /* expired: forgotten */
-			*p = x->next;
-			free(x);
-			continue;
-		}
-		if (strcmp(x->eid, eid) == 0)
-			return x;
-		p = &x->next;
-	}
-	return NULL;
-}
-
-static void prep_remove(smsr *s, es7_prep *x)
-{
-	for (es7_prep **p = &s->es7->preps; *p != NULL; p = &(*p)->next)
-		if (*p == x) {
-			*p = x->next;
-			free(x);
-			return;
-		}
-}
-
 static bool eid_unknown(smsr *s, const char *eid, m2m_ws_exec_status *stt)
 {
 	m2m_store_eis e;
@@ -63,6 +35,32 @@ static bool eid_unknown(smsr *s, const char *eid, m2m_ws_exec_status *stt)
 	return err == M2M_END;
 }
 
+/* The preparation in the store, for every process on the database (replacing an earlier
+ * one of the EID unless a HandoverEUICC runs it); expired ones are dropped on the way. */
+static bool prep_record(smsr *s, const m2m_ws_call *call, const char *eid, const char *current,
+			uint64_t vp, m2m_ws_exec_status *stt)
+{
+	int64_t now = m2m_store_now_ms();
+	m2m_store_es7_prep p;
+	m2m_err err;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.eid, sizeof p.eid, "%s", eid);
+	snprintf(p.current_smsr, sizeof p.current_smsr, "%s", current);
+	snprintf(p.requester, sizeof p.requester, "%.*s", (int)sizeof p.requester - 1,
+		 m2m_smsr_caller_oid(s->cfg, call->caller->id));
+	p.until_ms = now + (int64_t)vp * 1000;
+	if (m2m_store_es7_prep_purge(s->st, now, NULL) != M2M_OK)
+		m2m_warn(SMSR_LOG, "expired preparations not purged: %s", m2m_store_errmsg(s->st));
+	err = m2m_store_es7_prep_put(s->st, &p, now);
+	if (err == M2M_ERR_STATE)
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
+				  eid, "a hand-over of this eUICC is running");
+	else if (err != M2M_OK)
+		smsr_es3_store_failed(s, stt);
+	return err == M2M_OK;
+}
+
 m2m_ws_reply es7_prepare(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
@@ -70,35 +68,17 @@ m2m_ws_reply es7_prepare(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_exec_status stt;
 	char eid[M2M_STORE_EID_SIZE] = "";
-	es7_prep *x;
 
 	if (!smsr_es3_read_eid(body, eid, &stt) || !eid_unknown(s, eid, &stt))
 		goto refused;
 	if (m2m_ws_get_text(body, "CurrentSMSRid", &current) != M2M_OK ||
-	    strlen(current) >= sizeof x->current || strcmp(current, s->cfg->oid) == 0) {
+	    strlen(current) >= M2M_STORE_ID_SIZE || strcmp(current, s->cfg->oid) == 0) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_SMSR, M2M_WS_REASON_INVALID,
 				  current, "CurrentSMSRid: another SM-SR expected");
 		goto refused;
 	}
-	x = prep_find(s, eid);
-	if (x != NULL && x->busy) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
-				  eid, "a hand-over of this eUICC is running");
+	if (!prep_record(s, call, eid, current, vp, &stt))
 		goto refused;
-	}
-	if (x == NULL && (x = calloc(1, sizeof *x)) != NULL) {
-		x->next = s->es7->preps;
-		s->es7->preps = x;
-	}
-	if (x == NULL) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
-				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "out of memory");
-		goto refused;
-	}
-	snprintf(x->eid, sizeof x->eid, "%s", eid);
-	snprintf(x->current, sizeof x->current, "%s", current);
-	snprintf(x->mno, sizeof x->mno, "%s", m2m_smsr_caller_oid(s->cfg, call->caller->id));
-	x->until_ms = m2m_store_now_ms() + (int64_t)vp * 1000;
 	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
 	smsr_audit(s, call->caller->id, call->fn->name, eid, "", &stt);
 	m2m_info(SMSR_LOG, "PrepareSMSRChange from %s: %s may come from %s for %llu s",
@@ -310,6 +290,8 @@ static m2m_err commit(smsr *s, handover_task *h, int64_t *job)
 	if (err == M2M_OK)
 		err = smsr_job_queue(s->st, h->eid, SMSR_ES7_KIND_FINALISE, &j,
 				     m2m_store_now_ms() + (int64_t)h->vp * 1000, job);
+	if (err == M2M_OK && (err = m2m_store_es7_prep_delete(s->st, h->eid)) == M2M_END)
+		err = M2M_OK; /* a dead busy mark lapsed and someone replaced it: ours anyway */
 	if (err == M2M_OK)
 		err = m2m_store_commit(s->st);
 	else if (n > 0)
@@ -317,19 +299,27 @@ static m2m_err commit(smsr *s, handover_task *h, int64_t *job)
 	return err;
 }
 
+static void prep_used(smsr *s, const char *eid)
+{
+	m2m_err err = m2m_store_es7_prep_delete(s->st, eid);
+
+	if (err != M2M_OK && err != M2M_END)
+		m2m_warn(SMSR_LOG, "%s: used preparation not deleted: %s", eid,
+			 m2m_store_errmsg(s->st));
+}
+
 static void handover_done(void *arg, es7_task *t)
 {
 	smsr *s = arg;
 	handover_task *h = (handover_task *)t;
-	es7_prep *x = prep_find(s, h->eid);
 	int64_t job = 0;
 
-	if (x != NULL)
-		prep_remove(s, x); /* one hand-over per preparation */
 	if (h->stt.status == M2M_WS_EXECUTED_SUCCESS && commit(s, h, &job) != M2M_OK)
 		m2m_ws_status_set(&h->stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
 				  M2M_WS_REASON_EXECUTION_ERROR, h->eid,
 				  "keys established, but not stored: %s", m2m_store_errmsg(s->st));
+	if (job == 0) /* one hand-over per preparation (the commit deleted it) */
+		prep_used(s, h->eid);
 	m2m_info(SMSR_LOG, "HandoverEUICC %s: key establishment %s %s/%s %s%s", h->eid,
 		 m2m_ws_status_name(h->stt.status), h->stt.subject, h->stt.reason,
 		 h->stt.message, job ? ", FinaliseISDRhandover queued" : "");
@@ -373,17 +363,9 @@ static bool ecasd_key(const m2m_eis *e, m2m_eckey **key, m2m_ws_exec_status *stt
 	return false;
 }
 
-static bool prepared(smsr *s, const m2m_ws_call *call, const char *eid,
-		     m2m_ws_exec_status *stt)
+/* The checks that change nothing: our [es7] identity, the caller in [smsr_peers]. */
+static bool may_take_over(smsr *s, const char *from, m2m_ws_exec_status *stt)
 {
-	const char *from = m2m_smsr_caller_oid(s->cfg, call->caller->id);
-	es7_prep *x = prep_find(s, eid);
-
-	if (x == NULL || x->busy || strcmp(x->current, from) != 0) {
-		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
-				  eid, "no PrepareSMSRChange of this eUICC from '%s'", from);
-		return false;
-	}
 	if (s->es7->sk == NULL) {
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_SMSR_CERT,
 				  M2M_WS_REASON_NOT_ALLOWED, NULL,
@@ -396,6 +378,22 @@ static bool prepared(smsr *s, const m2m_ws_call *call, const char *eid,
 		return false;
 	}
 	return true;
+}
+
+/* The PrepareSMSRChange of eid naming from, valid and not in use (recorded by any process
+ * on the database), is taken for this hand-over: busy, owned by our worker. */
+static bool prepared(smsr *s, const char *from, const char *eid, m2m_ws_exec_status *stt)
+{
+	int64_t now = m2m_store_now_ms();
+	m2m_err err = m2m_store_es7_prep_take(s->st, eid, from, s->cfg->worker, now,
+					      now + ES7_BUSY_MS);
+
+	if (err == M2M_END)
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_EID, M2M_WS_REASON_NOT_ALLOWED,
+				  eid, "no PrepareSMSRChange of this eUICC from '%s'", from);
+	else if (err != M2M_OK)
+		smsr_es3_store_failed(s, stt);
+	return err == M2M_OK;
 }
 
 /* AuthenticateSMSR with the EIS as received and our certificate. */
@@ -415,6 +413,7 @@ static m2m_err auth_request(smsr *s, const m2m_ws_call *call, handover_task *h)
 m2m_ws_reply es7_handover(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
 	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	const char *from = m2m_smsr_caller_oid(s->cfg, call->caller->id);
 	handover_task *h = calloc(1, sizeof *h);
 	m2m_ws_exec_status stt;
 	char eid[M2M_STORE_EID_SIZE] = "";
@@ -428,12 +427,11 @@ m2m_ws_reply es7_handover(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 	if (m2m_eis_parse(m2m_ws_find(body, "Eis"), &h->eis, &stt) != M2M_OK)
 		goto refused;
 	snprintf(eid, sizeof eid, "%s", h->eis.eid);
-	if (!prepared(s, call, eid, &stt) || !eid_unknown(s, eid, &stt) ||
+	if (!may_take_over(s, from, &stt) || !eid_unknown(s, eid, &stt) ||
 	    !ecasd_key(&h->eis, &h->pk_ecasd, &stt))
 		goto refused;
 	snprintf(h->eid, sizeof h->eid, "%s", eid);
-	snprintf(h->url, sizeof h->url, "%s",
-		 m2m_smsr_smsr_peer_url(s->cfg, m2m_smsr_caller_oid(s->cfg, call->caller->id)));
+	snprintf(h->url, sizeof h->url, "%s", m2m_smsr_smsr_peer_url(s->cfg, from));
 	h->vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	h->sk = s->es7->sk;
 	if (auth_request(s, call, h) != M2M_OK) {
@@ -442,9 +440,13 @@ m2m_ws_reply es7_handover(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 				  "AuthenticateSMSR cannot be built");
 		goto refused;
 	}
+	/* Last check: from here on the preparation is this hand-over's. */
+	if (!prepared(s, from, eid, &stt))
+		goto refused;
 	if (es7_reply_begin(call, &h->reply) != M2M_OK) {
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
 				  NULL, "ReplyTo none: no way to answer");
+		prep_used(s, eid);
 		goto refused;
 	}
 	h->t.run = handover_run;
@@ -454,10 +456,10 @@ m2m_ws_reply es7_handover(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
 				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "no worker thread");
 		es7_reply_status(s, &h->reply, &stt);
+		prep_used(s, eid);
 		task_free(h);
 		return kind;
 	}
-	prep_find(s, eid)->busy = true;
 	m2m_info(SMSR_LOG, "HandoverEUICC from %s: %s, key establishment started",
 		 call->caller->id, eid);
 	return kind;

@@ -1,6 +1,7 @@
 /* Requests held open (no ReplyTo) until their job ends: kept in a list on the loop thread,
  * answered by the job's end or EXPIRED when the hold time runs out; the job goes on and its
  * answer is recorded for a repeat of the call (smsr_int.h, docs/smsr.md "ReplyTo or hold"). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,18 @@ static void held_expire(evutil_socket_t fd, short what, void *arg)
 	held_free(h);
 }
 
+/* The request's Eid in upper case ("" when absent: the callers checked it already). */
+static void held_eid(const m2m_ws_call *call, char eid[M2M_STORE_EID_SIZE])
+{
+	const char *t = NULL;
+	size_t i = 0;
+
+	if (m2m_ws_get_text(m2m_ws_msg_body(call->msg), "Eid", &t) == M2M_OK)
+		for (; t[i] != '\0' && i + 1 < M2M_STORE_EID_SIZE; i++)
+			eid[i] = (char)toupper((unsigned char)t[i]);
+	eid[i] = '\0';
+}
+
 m2m_err smsr_held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_call *call,
 		      uint64_t vp)
 {
@@ -60,6 +73,8 @@ m2m_err smsr_held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_c
 	snprintf(h->caller, sizeof h->caller, "%s", call->caller->id);
 	if (call->function_call_id != NULL)
 		snprintf(h->call_id, sizeof h->call_id, "%s", call->function_call_id);
+	h->role = call->caller->role;
+	held_eid(call, h->eid);
 	h->timer = evtimer_new(s->base, held_expire, h);
 	if (h->timer == NULL || evtimer_add(h->timer, &tv) != 0) {
 		held_free(h);
@@ -67,11 +82,14 @@ m2m_err smsr_held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_c
 	}
 	h->next = s->held;
 	s->held = h;
+	if (h->call_id[0] != '\0')
+		smsr_poll_arm(s); /* its job may run in another process */
 	return M2M_OK;
 }
 
 void smsr_held_drop_all(smsr *s)
 {
+	smsr_poll_stop(s);
 	while (s->held != NULL) {
 		smsr_held *h = s->held;
 		s->held = h->next;
@@ -108,4 +126,29 @@ void smsr_held_complete(smsr *s, int64_t job_id, const smsr_job *j, const m2m_ws
 		*ph = h->next;
 		held_free(h);
 	}
+}
+
+void smsr_held_answer_record(smsr *s, const m2m_store_call *rec)
+{
+	m2m_ws_msg *m = NULL;
+	bool built = false;
+
+	for (smsr_held **ph = &s->held; *ph != NULL;) {
+		smsr_held *h = *ph;
+		if (strcmp(h->caller, rec->caller) != 0 || strcmp(h->call_id, rec->call_id) != 0) {
+			ph = &h->next;
+			continue;
+		}
+		if (!built) { /* one call: the same function, Eid and caller in all its holds */
+			m = smsr_recorded_answer(s, m2m_ws_hold_fn(h->hold), rec, h->eid, h->caller,
+						 h->role);
+			built = true;
+		}
+		m2m_info(SMSR_LOG, "held call '%s' of %s: answered from its record", h->call_id,
+			 h->caller);
+		m2m_ws_server_complete(h->hold, m); /* NULL: a Receiver fault */
+		*ph = h->next;
+		held_free(h);
+	}
+	m2m_ws_msg_free(m);
 }

@@ -82,12 +82,17 @@ typedef struct {
 
 typedef struct smsr_out smsr_out;
 
-/* A call answered later by another request with the same FunctionCallIdentifier. */
+/* A repeat with ReplyTo of a call still running: answered there when the call's job ends
+ * (here, or in another process: smsr_poll.c), or EXPIRED at deadline_ms. */
 typedef struct smsr_waiter {
 	struct smsr_waiter *next;
 	char caller[M2M_STORE_ID_SIZE];
 	char call_id[M2M_STORE_ID_SIZE];
 	m2m_ws_deferred d;
+	int fn;                           /* m2m_ws_fn of the call */
+	int role;                         /* m2m_ws_role of the caller */
+	char eid[M2M_STORE_EID_SIZE];
+	int64_t deadline_ms;              /* the repeat's ValidityPeriod */
 } smsr_waiter;
 
 /* A request held open (no ReplyTo): answered on its HTTP exchange when its job ends (or the
@@ -98,6 +103,8 @@ typedef struct smsr_held {
 	int64_t job_id; /* 0: a repeat, matched by caller and call_id */
 	char caller[M2M_STORE_ID_SIZE];
 	char call_id[M2M_STORE_ID_SIZE];
+	int role;                         /* m2m_ws_role of the caller */
+	char eid[M2M_STORE_EID_SIZE];     /* the request's Eid (an AuditEIS answer's EIS) */
 	m2m_ws_hold *hold;
 	struct event *timer;
 } smsr_held;
@@ -117,6 +124,8 @@ typedef struct {
 	smsr_out *out;
 	smsr_waiter *waiters;
 	smsr_held *held;          /* ES4 and ES3 holds (smsr_held.c) */
+	struct event *poll;       /* calls of holds and waiters run elsewhere (smsr_poll.c) */
+	struct event *retention;  /* hourly purge of finished work (smsr_retention.c) */
 	struct smsr_chain *chains; /* ES8 exchanges in progress (smsr_chain.c) */
 	bool stopping;
 	char address[M2M_SMSR_STR + 64]; /* our ES endpoint URL (wsa:From) */
@@ -162,8 +171,26 @@ m2m_err smsr_held_add(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m_ws_c
 bool smsr_held_any(const smsr *s, int64_t job_id, const smsr_job *j);
 /* Answers every hold of the job with m (which stays the caller's). */
 void smsr_held_complete(smsr *s, int64_t job_id, const smsr_job *j, const m2m_ws_msg *m);
-/* Forgets the holds (at stop, before the ws server answers them). */
+/* Forgets the holds (at stop, before the ws server answers them); stops the poll. */
 void smsr_held_drop_all(smsr *s);
+/* Answers every hold of rec's call (caller, call_id) from the finished record. */
+void smsr_held_answer_record(smsr *s, const m2m_store_call *rec);
+/* smsr_poll.c: holds and waiters whose call's job another process may run learn its end
+ * from the call record, polled every SMSR_POLL_MS while there are any (docs/smsr.md
+ * "FunctionCallIdentifier"). Arm after adding a hold or a waiter. */
+#define SMSR_POLL_MS 300
+void smsr_poll_arm(smsr *s);
+void smsr_poll_stop(smsr *s);
+/* smsr_es3_repeat.c: the answer a finished call's record gives (as to a repeat of it): the
+ * status, the EIS for a successful AuditEIS (read now), Isd-p-aid (CreateISDP) or
+ * EuiccResponseData (SendData). NULL when it cannot be built. */
+m2m_ws_msg *smsr_recorded_answer(smsr *s, int fn, const m2m_store_call *rec, const char *eid,
+				 const char *caller, int role);
+
+/* smsr_retention.c: purges finished jobs and call records older than [engine] retention at
+ * start and every hour (nothing when it is 0). */
+m2m_err smsr_retention_start(smsr *s);
+void smsr_retention_stop(smsr *s);
 
 /* smsr_es3*.c: ES3 from the SM-DPs; other functions go on to smsr_es4_handle. */
 m2m_ws_reply smsr_es3_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *response);

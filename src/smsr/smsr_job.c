@@ -62,7 +62,7 @@ static m2m_err put(m2m_buf *out, const char *k, const char *v)
 	return M2M_OK;
 }
 
-/* senddata: es8=<hex> route=<n> more=1 (nothing for the other kinds). */
+/* senddata: es8=<hex> route=<n> (nothing for the other kinds). */
 static m2m_err put_data(m2m_buf *out, const smsr_job *j)
 {
 	char route[16];
@@ -73,8 +73,7 @@ static m2m_err put_data(m2m_buf *out, const smsr_job *j)
 	snprintf(route, sizeof route, "%d", j->route);
 	if ((err = m2m_buf_append(out, "es8=", 4)) ||
 	    (err = m2m_hex_append(out, j->es8.data, j->es8.len)) ||
-	    (err = m2m_buf_append_u8(out, '\n')) || (err = put(out, "route", route)) ||
-	    (j->more && (err = put(out, "more", "1"))))
+	    (err = m2m_buf_append_u8(out, '\n')) || (err = put(out, "route", route)))
 		return err;
 	return M2M_OK;
 }
@@ -96,7 +95,7 @@ m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out)
 	    (err = put(out, "reply_to", j->reply_to)) ||
 	    (err = put(out, "relates_to", j->relates_to)) ||
 	    (j->mem != 0 && (err = put(out, "mem", mem))) || (err = put(out, "data", j->data)) ||
-	    (err = put_data(out, j)))
+	    (err = put_data(out, j)) || (j->more && (err = put(out, "more", "1"))))
 		return err;
 	return M2M_OK;
 }

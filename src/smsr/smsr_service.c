@@ -74,6 +74,7 @@ static m2m_err start_sms(smsr *s)
 static void stop(smsr *s)
 {
 	smsr_es7_stop(s); /* first: its workers' answers still need the loop's objects */
+	smsr_retention_stop(s);
 	smsr_engine_stop(s);
 	if (s->sms != NULL) {
 		m2m_sms_bearer_stop(s->sms);
@@ -129,6 +130,10 @@ int m2m_smsr_run(const m2m_smsr_cfg *cfg)
 	}
 	if (start_sms(&s) != M2M_OK || smsr_engine_start(&s) != M2M_OK) {
 		m2m_error(SMSR_LOG, "SMS bearer or engine start failed");
+		goto out;
+	}
+	if (smsr_retention_start(&s) != M2M_OK) {
+		m2m_error(SMSR_LOG, "retention timer: no memory");
 		goto out;
 	}
 	if (smsr_es7_start(&s) != M2M_OK) {

@@ -346,7 +346,16 @@ m2m_err m2m_store_call_finish(m2m_store *st, const char *caller, const char *cal
 			      const uint8_t *response, size_t len, int64_t now_ms);
 m2m_err m2m_store_call_get(m2m_store *st, const char *caller, const char *call_id,
 			   m2m_store_call *out);
+/* Deletes the records of calls finished before before_ms (a running call's record stays). */
 m2m_err m2m_store_call_purge(m2m_store *st, int64_t before_ms, int64_t *deleted);
+/* The finished calls among n keys (callers[i], call_ids[i]): *out (m2m_store_call_list_free)
+ * holds those whose answer is recorded, in no order. One query per M2M_STORE_CALL_BATCH keys:
+ * a process polls the calls it waits for that another process runs. */
+#define M2M_STORE_CALL_BATCH 8
+m2m_err m2m_store_call_done_among(m2m_store *st, const char *const *callers,
+				  const char *const *call_ids, size_t n, m2m_store_call **out,
+				  size_t *nout);
+void m2m_store_call_list_free(m2m_store_call *list, size_t n);
 
 /* ---- Audit trail (append-only: the database refuses updates and deletes) ----------------- */
 
@@ -400,5 +409,58 @@ m2m_err m2m_store_notif_set_state(m2m_store *st, const char *eid, int64_t seq,
 /* Up to `limit` notifications in a state, oldest first. */
 m2m_err m2m_store_notif_list(m2m_store *st, m2m_store_notif_state state, size_t limit,
 			     m2m_store_notif **out, size_t *n);
+
+/* ---- SM-SR change (ES7): state shared by the processes of one database (store_es7.c) ----- */
+
+/* SM-SR2: a PrepareSMSRChange, valid until until_ms; "busy" while one process runs its
+ * HandoverEUICC (busy_owner, at most until busy_until_ms: a dead process's mark lapses). */
+typedef struct {
+	char eid[M2M_STORE_EID_SIZE];
+	char current_smsr[M2M_STORE_ID_SIZE]; /* CurrentSMSRid */
+	char requester[M2M_STORE_ID_SIZE];    /* who asked (the MNO's or M2M SP's OID) */
+	int64_t until_ms;
+	char busy_owner[M2M_STORE_ID_SIZE]; /* "" = not busy */
+	int64_t busy_until_ms;
+	int64_t created_ms;
+} m2m_store_es7_prep;
+
+/* Records or replaces the preparation of p->eid (created now); M2M_ERR_STATE while a
+ * HandoverEUICC holds it. */
+m2m_err m2m_store_es7_prep_put(m2m_store *st, const m2m_store_es7_prep *p, int64_t now_ms);
+/* The preparation of eid unless expired (a busy one is returned until busy_until_ms);
+ * M2M_END when none. */
+m2m_err m2m_store_es7_prep_get(m2m_store *st, const char *eid, int64_t now_ms,
+			       m2m_store_es7_prep *out);
+/* Marks the preparation busy for owner until busy_until_ms when it is valid at now_ms,
+ * names current as CurrentSMSRid and is not busy; M2M_END otherwise. Atomic across
+ * connections: one HandoverEUICC per preparation at a time. */
+m2m_err m2m_store_es7_prep_take(m2m_store *st, const char *eid, const char *current,
+				const char *owner, int64_t now_ms, int64_t busy_until_ms);
+/* Clears the busy marks of owner (a restart: its hand-overs died with it); *n (optional)
+ * gets how many. */
+m2m_err m2m_store_es7_prep_free(m2m_store *st, const char *owner, int64_t *n);
+/* Used up: M2M_END if there was none. */
+m2m_err m2m_store_es7_prep_delete(m2m_store *st, const char *eid);
+/* Deletes the preparations expired at now_ms that are not busy. */
+m2m_err m2m_store_es7_prep_purge(m2m_store *st, int64_t now_ms, int64_t *deleted);
+
+/* SM-SR1: the lock of an eUICC being handed over; void after until_ms. */
+typedef struct {
+	char eid[M2M_STORE_EID_SIZE];
+	char target[M2M_STORE_ID_SIZE]; /* Target-Smsr-id */
+	char caller[M2M_STORE_ID_SIZE]; /* who asked SMSRChange */
+	char owner[M2M_STORE_ID_SIZE];  /* the process (worker name) running the hand-over */
+	int64_t until_ms;
+	int64_t created_ms;
+} m2m_store_es7_lock;
+
+/* Takes the lock (created now) when eid has none or an expired one; M2M_ERR_STATE when a live
+ * lock exists. Atomic across connections. */
+m2m_err m2m_store_es7_lock_take(m2m_store *st, const m2m_store_es7_lock *l, int64_t now_ms);
+/* The live lock of eid; M2M_END when none or expired. */
+m2m_err m2m_store_es7_lock_get(m2m_store *st, const char *eid, int64_t now_ms,
+			       m2m_store_es7_lock *out);
+/* Releases the lock of eid held by owner; M2M_END when owner holds none. */
+m2m_err m2m_store_es7_lock_release(m2m_store *st, const char *eid, const char *owner);
 
 #endif

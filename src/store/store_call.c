@@ -126,3 +126,60 @@ m2m_err m2m_store_call_purge(m2m_store *st, int64_t before_ms, int64_t *deleted)
 	m2m_sv args[] = {m2m_sv_int(before_ms)};
 	return m2m_q_exec(st, M2M_Q_CALL_PURGE, args, 1, deleted);
 }
+
+void m2m_store_call_list_free(m2m_store_call *list, size_t n)
+{
+	for (size_t i = 0; list != NULL && i < n; i++)
+		m2m_store_call_clear(&list[i]);
+	free(list);
+}
+
+/* One batch (1..M2M_STORE_CALL_BATCH keys; unused slots repeat the first) appended to *list. */
+static m2m_err done_batch(m2m_store *st, const char *const *callers, const char *const *ids,
+			  size_t n, m2m_store_call **list, size_t *count, size_t *cap)
+{
+	m2m_sv args[2 * M2M_STORE_CALL_BATCH];
+	m2m_err rc;
+
+	for (size_t i = 0; i < M2M_STORE_CALL_BATCH; i++) {
+		size_t k = i < n ? i : 0;
+		args[2 * i] = m2m_sv_text(callers[k]);
+		args[2 * i + 1] = m2m_sv_text(ids[k]);
+	}
+	rc = m2m_q_run(st, M2M_Q_CALL_DONE_AMONG, args, 2 * M2M_STORE_CALL_BATCH);
+	while (rc == M2M_OK && (rc = m2m_q_next(st)) == M2M_OK) {
+		rc = m2m_store_grow(st, (void **)list, sizeof **list, *count, cap);
+		if (rc == M2M_OK)
+			rc = call_from_row(st, &(*list)[*count]);
+		if (rc == M2M_OK)
+			(*count)++;
+	}
+	m2m_q_done(st);
+	return rc == M2M_END ? M2M_OK : rc;
+}
+
+m2m_err m2m_store_call_done_among(m2m_store *st, const char *const *callers,
+				  const char *const *call_ids, size_t n, m2m_store_call **out,
+				  size_t *nout)
+{
+	m2m_store_call *list = NULL;
+	size_t count = 0, cap = 0;
+	m2m_err rc = M2M_OK;
+
+	if (st == NULL || out == NULL || nout == NULL || (n > 0 && (callers == NULL ||
+							       call_ids == NULL)))
+		return M2M_ERR_ARG;
+	for (size_t i = 0; rc == M2M_OK && i < n; i++)
+		rc = check_ids(st, callers[i], call_ids[i]);
+	for (size_t i = 0; rc == M2M_OK && i < n; i += M2M_STORE_CALL_BATCH) {
+		size_t k = n - i < M2M_STORE_CALL_BATCH ? n - i : M2M_STORE_CALL_BATCH;
+		rc = done_batch(st, callers + i, call_ids + i, k, &list, &count, &cap);
+	}
+	if (rc != M2M_OK) {
+		m2m_store_call_list_free(list, count);
+		return rc;
+	}
+	*out = list;
+	*nout = count;
+	return M2M_OK;
+}

@@ -185,11 +185,25 @@ static const char v4_sql[] =
 	"CREATE INDEX smdp_profile_allocated ON smdp_profile (dl_owner, iccid)"
 	" WHERE state = 'allocated';";
 
+/* 5: the SM-SR change's state shared by the processes of one database (docs/smsr-change.md
+ * "State in the store"): SM-SR2's PrepareSMSRChange records (busy while a HandoverEUICC runs
+ * them) and SM-SR1's lock of an eUICC being handed over, void after its deadline. Same SQL
+ * for both back ends. */
+static const char v5_sql[] =
+	"CREATE TABLE smsr_change_prep ("
+	" eid TEXT PRIMARY KEY, current_smsr TEXT NOT NULL, requester TEXT NOT NULL,"
+	" until_ms BIGINT NOT NULL, busy_owner TEXT, busy_until_ms BIGINT,"
+	" created_ms BIGINT NOT NULL);"
+	"CREATE TABLE smsr_change_lock ("
+	" eid TEXT PRIMARY KEY, target TEXT NOT NULL, caller TEXT NOT NULL, owner TEXT NOT NULL,"
+	" until_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL);";
+
 static const migration migrations[] = {
 	{1, v1_sqlite, v1_pg},
 	{2, v2_sqlite, v2_pg},
 	{3, v3_sqlite, v3_pg},
 	{4, v4_sql, v4_sql},
+	{5, v5_sql, v5_sql},
 };
 
 #define LATEST ((int)(sizeof migrations / sizeof migrations[0]))

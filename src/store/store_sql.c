@@ -19,11 +19,15 @@
 	"type = excluded.type, kic_alg = excluded.kic_alg, kid_alg = excluded.kid_alg, "       \
 	"psk_id = excluded.psk_id, keys_enc = excluded.keys_enc, updated_ms = excluded.updated_ms, "
 #define CALL_COLS "caller, call_id, req_hash, created_ms, done_ms, response"
+#define CALL_KEY(a, b) "(caller = ?" #a " AND call_id = ?" #b ")"
 #define AUDIT_COLS "id, time_ms, actor, func, eid, iccid, outcome, detail"
 #define NOTIF_COLS "eid, seq, ntype, aid, iccid, state, received_ms, updated_ms, data"
 #define SMDP_PROFILE_COLS                                                                   \
 	"iccid, type, state, eid, imsi, isdp_aid, updated_ms, perso, keys_enc, dl_owner, "     \
 	"dl_smsr, dl_caller, dl_call_id"
+#define ES7_PREP_COLS                                                                       \
+	"eid, current_smsr, requester, until_ms, busy_owner, busy_until_ms, created_ms"
+#define ES7_LOCK_COLS "eid, target, caller, owner, until_ms, created_ms"
 /* SM-DP allocation: one UPDATE whose WHERE re-checks 'available', so a profile is handed out
  * once whatever the concurrency (PostgreSQL: SKIP LOCKED lets racing allocators take
  * different rows instead of queueing on the same one). */
@@ -192,7 +196,15 @@ static const struct {
 	[M2M_Q_CALL_FINISH] = {"UPDATE fcall SET response = ?3, done_ms = ?4 "
 			       "WHERE caller = ?1 AND call_id = ?2 AND done_ms IS NULL",
 			       NULL},
-	[M2M_Q_CALL_PURGE] = {"DELETE FROM fcall WHERE created_ms < ?1", NULL},
+	[M2M_Q_CALL_PURGE] = {"DELETE FROM fcall WHERE done_ms IS NOT NULL AND done_ms < ?1",
+			      NULL},
+	/* Which of M2M_STORE_CALL_BATCH (caller, call_id) keys are finished: primary-key look-ups. */
+	[M2M_Q_CALL_DONE_AMONG] = {
+		"SELECT " CALL_COLS " FROM fcall WHERE done_ms IS NOT NULL AND ("
+		CALL_KEY(1, 2) " OR " CALL_KEY(3, 4) " OR " CALL_KEY(5, 6) " OR " CALL_KEY(7, 8)
+		" OR " CALL_KEY(9, 10) " OR " CALL_KEY(11, 12) " OR " CALL_KEY(13, 14) " OR "
+		CALL_KEY(15, 16) ")",
+		NULL},
 
 	[M2M_Q_AUDIT_ADD] = {"INSERT INTO audit (time_ms, actor, func, eid, iccid, outcome, detail) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
@@ -260,6 +272,43 @@ static const struct {
 			      "updated_ms = ?5 WHERE iccid = ?1 AND state = 'allocated' "
 			      "AND dl_owner = ?6",
 			      NULL},
+	/* The SM-SR change: a preparation is replaced unless a HandoverEUICC holds it; it is
+	 * taken (busy) once, by one connection, while valid; a lock is taken when the EID has
+	 * none or only an expired one. The WHERE of each upsert is the atomic check. */
+	[M2M_Q_ES7_PREP_PUT] = {"INSERT INTO smsr_change_prep (eid, current_smsr, requester, "
+				"until_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
+				"ON CONFLICT (eid) DO UPDATE SET current_smsr = excluded.current_smsr, "
+				"requester = excluded.requester, until_ms = excluded.until_ms, "
+				"created_ms = excluded.created_ms, busy_owner = NULL, "
+				"busy_until_ms = NULL WHERE smsr_change_prep.busy_until_ms IS NULL "
+				"OR smsr_change_prep.busy_until_ms < ?5",
+				NULL},
+	[M2M_Q_ES7_PREP_GET] = {"SELECT " ES7_PREP_COLS " FROM smsr_change_prep WHERE eid = ?1 "
+				"AND (until_ms >= ?2 OR busy_until_ms >= ?2)",
+				NULL},
+	[M2M_Q_ES7_PREP_TAKE] = {"UPDATE smsr_change_prep SET busy_owner = ?3, busy_until_ms = ?5 "
+				 "WHERE eid = ?1 AND current_smsr = ?2 AND until_ms >= ?4 "
+				 "AND (busy_until_ms IS NULL OR busy_until_ms < ?4)",
+				 NULL},
+	[M2M_Q_ES7_PREP_FREE] = {"UPDATE smsr_change_prep SET busy_owner = NULL, "
+				 "busy_until_ms = NULL WHERE busy_owner = ?1",
+				 NULL},
+	[M2M_Q_ES7_PREP_DELETE] = {"DELETE FROM smsr_change_prep WHERE eid = ?1", NULL},
+	[M2M_Q_ES7_PREP_PURGE] = {"DELETE FROM smsr_change_prep WHERE until_ms < ?1 "
+				  "AND (busy_until_ms IS NULL OR busy_until_ms < ?1)",
+				  NULL},
+	[M2M_Q_ES7_LOCK_TAKE] = {"INSERT INTO smsr_change_lock (" ES7_LOCK_COLS ") "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+				 "ON CONFLICT (eid) DO UPDATE SET target = excluded.target, "
+				 "caller = excluded.caller, owner = excluded.owner, "
+				 "until_ms = excluded.until_ms, created_ms = excluded.created_ms "
+				 "WHERE smsr_change_lock.until_ms < ?6",
+				 NULL},
+	[M2M_Q_ES7_LOCK_GET] = {"SELECT " ES7_LOCK_COLS " FROM smsr_change_lock WHERE eid = ?1 "
+				"AND until_ms >= ?2",
+				NULL},
+	[M2M_Q_ES7_LOCK_RELEASE] = {"DELETE FROM smsr_change_lock WHERE eid = ?1 AND owner = ?2",
+				    NULL},
 };
 
 const char *m2m_q_sql(m2m_q id, int dialect)

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,58 @@ static inline bool wait_line(const char *file, const char *key, char *out, size_
 		usleep(50000);
 	}
 	return false;
+}
+
+/* Lines of the SM-SR's log (DIR/smsr.err, info) naming eid with what after it: e.g. the
+ * SCP81 sessions it opened for the eUICC, ": trigger 1 sent". */
+static inline size_t smsr_log_count(const char *eid, const char *what)
+{
+	char file[256], line[4096];
+	size_t n = 0;
+	FILE *f;
+
+	path(file, sizeof file, "smsr.err");
+	f = fopen(file, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		const char *p = strstr(line, eid);
+		n += p != NULL && strstr(p, what) != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The SM-SR's log's length now: where smsr_log_sessions starts reading. */
+static inline long smsr_log_end(void)
+{
+	char file[256];
+	struct stat sb;
+
+	path(file, sizeof file, "smsr.err");
+	assert_int_equal(stat(file, &sb), 0);
+	return (long)sb.st_size;
+}
+
+/* SCP81 sessions of eid in the SM-SR's log from offset from on that carried at least min
+ * scripts ("EID: session done after K script(s)", K >= min). */
+static inline size_t smsr_log_sessions(const char *eid, unsigned min, long from)
+{
+	static const char done[] = ": session done after ";
+	char file[256], line[4096];
+	size_t n = 0;
+	FILE *f;
+
+	path(file, sizeof file, "smsr.err");
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, from, SEEK_SET), 0);
+	while (fgets(line, sizeof line, f) != NULL) {
+		const char *p = strstr(line, eid);
+		p = p != NULL ? strstr(p, done) : NULL;
+		n += p != NULL && strtoul(p + sizeof done - 1, NULL, 10) >= min;
+	}
+	fclose(f);
+	return n;
 }
 
 static inline void stop(pid_t *pid, int sig)
@@ -344,20 +397,36 @@ static inline void fixture_new(const char *tmpl, m2m_ws_role role, const char *i
 }
 
 /* pki init, NDEV eUICCs with the TS.48 bootstrap (and the same again as a second, disabled
- * profile if second), devices.json. */
-static inline void make_devices(bool second)
+ * profile if second), `devices init` options extra, devices.json. */
+static inline void make_devices_with(bool second, const char *extra)
 {
 	assert_int_equal(sh("'%s' pki init '%s/pki' >/dev/null", M2MRSP_BINARY, F->dir), 0);
 	assert_int_equal(sh("'%s' devices init --db '%s/farm.sqlite' --count %d --bootstrap '%s' "
-			    "%s%s%s--seed 000102030405060708090a0b0c0d0e0f >/dev/null 2>&1",
+			    "%s%s%s%s--seed 000102030405060708090a0b0c0d0e0f >/dev/null 2>&1",
 			    M2MRSP_BINARY, F->dir, NDEV, BOOTSTRAP,
 			    second ? "--second-profile '" : "", second ? BOOTSTRAP : "",
-			    second ? "' " : ""),
+			    second ? "' " : "", extra),
 			 0);
 	assert_int_equal(sh("'%s' devices list --db '%s/farm.sqlite' --json > '%s/devices.json'",
 			    M2MRSP_BINARY, F->dir, F->dir),
 			 0);
 	read_devices(second);
+}
+
+static inline void make_devices(bool second)
+{
+	make_devices_with(second, "");
+}
+
+/* As make_devices, with cards that trust the pki's CI and ECASD certificates signed by its
+ * EUM (without, the farm makes a throw-away CI and EUM that no SM-DP or SM-SR2 would trust). */
+static inline void make_devices_for_pki(bool second)
+{
+	char extra[600];
+
+	snprintf(extra, sizeof extra, "--eum-key '%s/pki/eum1.key' --ci-key '%s/pki/ci.key' ",
+		 F->dir, F->dir);
+	make_devices_with(second, extra);
 }
 
 /* `devices run` with the SMSC and control API on ephemeral ports, the options in extra
@@ -405,6 +474,28 @@ static inline FILE *config_begin(void)
 		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n",
 		F->dir, MASTER, F->dir, F->dir, F->dir, port + 1);
 	return f;
+}
+
+/* DIR/name.ini of process k (worker node-k) of one SM-SR identity that several processes run
+ * on the database db: the TLS identity smsr1, SMSC port smpp_port, then tail (por_timeout,
+ * [engine], [callers], ...). */
+static inline void write_node_ini(const char *name, int k, const char *db, const char *smpp_port,
+				  const char *tail)
+{
+	char file[256];
+	FILE *f;
+
+	snprintf(file, sizeof file, "%s/%s.ini", F->dir, name);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"[smsr]\nid = smsr1\nworker = node-%d\ndb = %s\nmaster_key = %s\n"
+		"log_level = info\n"
+		"[es]\nlisten = 127.0.0.1:0\ncert = %s/pki/smsr1-tls.crt\n"
+		"key = %s/pki/smsr1-tls.key\nca = %s/pki/tls-ca.crt\n"
+		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n%s",
+		k, db, MASTER, F->dir, F->dir, F->dir, smpp_port, tail);
+	fclose(f);
 }
 
 /* `smsr import` of devices.json for MNO1, then the SM-SR. */
@@ -668,18 +759,17 @@ static inline void call_reply_to(const char *who, m2m_ws_fn fn, const char *repl
 	m2m_ws_client_free(c);
 }
 
-/* Switches the eUICC dev off for seconds through the farm's control API (it keeps what it
- * is sent meanwhile). */
-static inline void farm_switch_off(int dev, int seconds)
+/* POST body (e.g. {"state":"on"}) to the eUICC dev's power switch in the farm's control
+ * API. */
+static inline void farm_power(int dev, const char *body)
 {
 	m2m_http_client *h = NULL;
 	m2m_http_client_opts ho = {.timeout_ms = 5000};
 	m2m_http_client_response r;
-	char url[160], body[64];
+	char url[160];
 
 	snprintf(url, sizeof url, "http://%s/devices/%s/power", F->control, F->eid[dev]);
-	snprintf(body, sizeof body, "{\"state\":\"off\",\"seconds\":%d}", seconds);
-	m2m_http_client_request rq = {.method = "POST", .url = url, .body = (uint8_t *)body,
+	m2m_http_client_request rq = {.method = "POST", .url = url, .body = (const uint8_t *)body,
 				      .body_len = strlen(body)};
 	memset(&r, 0, sizeof r);
 	assert_int_equal(m2m_http_client_new(&ho, &h), M2M_OK);
@@ -687,6 +777,73 @@ static inline void farm_switch_off(int dev, int seconds)
 	assert_int_equal(r.status, 200);
 	m2m_http_client_response_free(&r);
 	m2m_http_client_free(h);
+}
+
+/* Switches the eUICC dev off for seconds (it keeps what it is sent meanwhile). */
+static inline void farm_switch_off(int dev, int seconds)
+{
+	char body[64];
+
+	snprintf(body, sizeof body, "{\"state\":\"off\",\"seconds\":%d}", seconds);
+	farm_power(dev, body);
+}
+
+/* An answer: accepted (202, the answer goes to ReplyTo), or the synchronous status (a
+ * fault's too) and Isd-p-aid. */
+typedef struct {
+	bool accepted;
+	char mid[128];
+	m2m_ws_exec_status st;
+	char aid[40];
+} answer;
+
+/* One call by who to the endpoint es (m taken over; the interface's path); reply_to NULL:
+ * held, waiting up to timeout_ms. */
+static inline void send_as(const char *es, const char *who, long timeout_ms, m2m_ws_msg *m,
+			   const char *reply_to, answer *a)
+{
+	m2m_ws_client *c = client_timeout(who, timeout_ms);
+	m2m_ws_result res;
+	const char *t = NULL;
+	char url[128];
+
+	memset(a, 0, sizeof *a);
+	memset(&res, 0, sizeof res);
+	snprintf(url, sizeof url, "https://%s/soap/es%d", es,
+		 m2m_ws_iface_number(m2m_ws_msg_function(m)->iface));
+	assert_int_equal(m2m_ws_client_call(c, url, m, reply_to, &res), M2M_OK);
+	snprintf(a->mid, sizeof a->mid, "%s", m2m_ws_msg_wsa(m)->message_id);
+	a->accepted = res.accepted;
+	if (res.fault) {
+		a->st = res.error.status;
+	} else if (!res.accepted) {
+		assert_non_null(res.response);
+		assert_int_equal(m2m_ws_msg_status(res.response, &a->st), M2M_OK);
+		if (m2m_ws_get_text(m2m_ws_msg_body(res.response), "Isd-p-aid", &t) == M2M_OK)
+			snprintf(a->aid, sizeof a->aid, "%s", t);
+	}
+	m2m_ws_result_free(&res);
+	m2m_ws_msg_free(m);
+	m2m_ws_client_free(c);
+}
+
+/* The answer of an accepted call, from our ReplyTo endpoint. */
+static inline void await_answer(answer *a)
+{
+	callback cb;
+
+	assert_true(a->accepted);
+	assert_true(wait_callback(a->mid, &cb));
+	a->st = cb.st;
+	snprintf(a->aid, sizeof a->aid, "%s", cb.aid);
+}
+
+static inline void same_answer(const answer *a, const answer *b)
+{
+	assert_int_equal(a->st.status, b->st.status);
+	assert_string_equal(a->st.subject, b->st.subject);
+	assert_string_equal(a->st.reason, b->st.reason);
+	assert_string_equal(a->aid, b->aid);
 }
 
 #endif

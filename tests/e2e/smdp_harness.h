@@ -3,7 +3,8 @@
  * pki, farm of the pki's EUM, the SM-SR with SCP81 and [peers] to the SM-DP, the SM-DP's
  * configuration, batch import and start, the operator's ES2 calls and the checks on the
  * SM-DP's store and the farm's cards. Include after e2e_harness.h. A test may set the SM-SR's
- * engine (SMDP_SMSR_ENGINE, SMDP_SMSR_POR_TIMEOUT) before including.
+ * engine (SMDP_SMSR_ENGINE, SMDP_SMSR_POR_TIMEOUT) and the SM-DP's [download] section
+ * (SMDP_DOWNLOAD) before including.
  */
 #ifndef M2M_TESTS_E2E_SMDP_HARNESS_H
 #define M2M_TESTS_E2E_SMDP_HARNESS_H
@@ -19,6 +20,9 @@
 #endif
 #ifndef SMDP_SMSR_POR_TIMEOUT
 #define SMDP_SMSR_POR_TIMEOUT "5000"
+#endif
+#ifndef SMDP_DOWNLOAD
+#define SMDP_DOWNLOAD "workers = 2\ntimeout = 240"
 #endif
 
 #define SMDP1 "1.3.6.1.4.1.99999.20"
@@ -124,7 +128,7 @@ static inline void write_smdp_config(unsigned port)
 		"ca = %s/pki/tls-ca.crt\n"
 		"[gp]\nci_cert = %s/pki/ci.crt\ndp_cert = %s/pki/smdp1-ecdsa.gpcert\n"
 		"dp_key = %s/pki/smdp1-ecdsa.key\n"
-		"[download]\nworkers = 2\ntimeout = 240\n"
+		"[download]\n" SMDP_DOWNLOAD "\n"
 		"[smsr.one]\noid = " SMSR1 "\nurl = https://%s/soap/es3\n"
 		"[callers]\nmno1 = " MNO1 "\n"
 		"[peers]\n" MNO1 " = %s\n"
@@ -188,24 +192,6 @@ static inline void import(const char *type, const char *mno, int first, int n,
 			  unsigned long memory)
 {
 	import_pkg(type, mno, first, n, memory, BOOTSTRAP);
-}
-
-/* As the harness's make_devices, with the ECASD certificates signed by the pki's EUM (the
- * harness lets the farm make a throw-away CI and EUM, which no SM-DP would trust). */
-static inline void make_devices_of_eum1(void)
-{
-	const char *d = F->dir;
-
-	assert_int_equal(sh("'%s' pki init '%s/pki' >/dev/null", M2MRSP_BINARY, d), 0);
-	assert_int_equal(sh("'%s' devices init --db '%s/farm.sqlite' --count %d --bootstrap '%s' "
-			    "--eum-key '%s/pki/eum1.key' --ci-key '%s/pki/ci.key' "
-			    "--seed 000102030405060708090a0b0c0d0e0f >/dev/null 2>&1",
-			    M2MRSP_BINARY, d, NDEV, BOOTSTRAP, d, d),
-			 0);
-	assert_int_equal(sh("'%s' devices list --db '%s/farm.sqlite' --json > '%s/devices.json'",
-			    M2MRSP_BINARY, d, d),
-			 0);
-	read_devices(false);
 }
 
 static inline void start_smdp(void)
@@ -387,7 +373,7 @@ static inline void smdp_system_up(const char *tmpl)
 	dp_cb_start();
 	scp81_port = free_port();
 	smdp_port = free_port();
-	make_devices_of_eum1();
+	make_devices_for_pki(false);
 	snprintf(url, sizeof url, "https://127.0.0.1:%u/scp81", scp81_port);
 	char *extra[] = {"--scp81-url", url, "--notify", "https", NULL};
 	start_farm(extra);

@@ -432,8 +432,26 @@ static void test_notification_passed_on(void **state)
 	pthread_mutex_unlock(&F->lock);
 }
 
+/* The SM-SR's CreateISDP and SendData jobs of eUICC dev: the card commands of downloads. */
+static unsigned download_jobs(int dev)
+{
+	m2m_store *st = store_open();
+	m2m_store_job *jobs = NULL;
+	size_t n = 0;
+	unsigned k = 0;
+
+	assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(jobs[i].kind, "create_isdp") == 0 || strcmp(jobs[i].kind, "senddata") == 0;
+	m2m_store_job_list_free(jobs, n);
+	m2m_store_close(st);
+	return k;
+}
+
 /* Two downloads at once (two workers), answered at ReplyTo: each eUICC gets its own
- * profile of the type. */
+ * profile of the type, each in one SCP81 session (CreateISDP with MoreToDo: the SM-SR's
+ * session lingers for the first SendData): the SM-SR's log shows a session that carried all
+ * the download's card commands. */
 static void test_parallel_downloads(void **state)
 {
 	m2m_ws_client *c = client("mno1");
@@ -441,9 +459,14 @@ static void test_parallel_downloads(void **state)
 	m2m_ws_result res;
 	callback cb[2];
 	char url[128], st[32];
+	unsigned jobs[2];
+	size_t whole[2];
+	long from = smsr_log_end();
 
 	(void)state;
 	snprintf(url, sizeof url, "https://%s/soap/es2", smdp_es);
+	for (int i = 0; i < 2; i++)
+		jobs[i] = download_jobs(i);
 	for (int i = 0; i < 2; i++) {
 		m[i] = es2(M2M_WS_ES2_DOWNLOAD_PROFILE, i, SMSR1, "ProfileType", "pair",
 			   "EnableProfile", "false", NULL);
@@ -463,6 +486,16 @@ static void test_parallel_downloads(void **state)
 		card_state(i, cb[i].iccid, st, sizeof st);
 		assert_string_equal(st, "disabled");
 		m2m_ws_msg_free(m[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		/* CreateISDP + the SendData: at least 2, in one session (not 1 + the rest). The
+		 * session's end is logged right after the last answer: waited for. */
+		jobs[i] = download_jobs(i) - jobs[i];
+		assert_true(jobs[i] >= 2);
+		for (int k = 0; k < 50 && (whole[i] = smsr_log_sessions(F->eid[i], jobs[i], from)) == 0;
+		     k++)
+			usleep(100000);
+		assert_int_not_equal(whole[i], 0);
 	}
 	assert_string_not_equal(cb[0].iccid, cb[1].iccid);
 	assert_int_equal(available("pair"), 0);

@@ -30,26 +30,12 @@
 #define SMSR2_A3 "81080C91889209000021" /* the farm writes upper-case hex */
 
 static pid_t smsr2;
+static unsigned smsr2_port;
 static char es2[64];
 static int mute = -1; /* its listening socket */
 static unsigned mute_port;
 
 /* ---- set-up ---- */
-
-/* Cards that trust the pki's CI, EIS signed by its EUM. */
-static void devices_for_pki(void)
-{
-	assert_int_equal(sh("'%s' pki init '%s/pki' >/dev/null", M2MRSP_BINARY, F->dir), 0);
-	assert_int_equal(sh("'%s' devices init --db '%s/farm.sqlite' --count %d --bootstrap '%s' "
-			    "--second-profile '%s' --seed 000102030405060708090a0b0c0d0e0f "
-			    "--eum-key '%s/pki/eum1.key' --ci-key '%s/pki/ci.key' >/dev/null 2>&1",
-			    M2MRSP_BINARY, F->dir, NDEV, BOOTSTRAP, BOOTSTRAP, F->dir, F->dir),
-			 0);
-	assert_int_equal(sh("'%s' devices list --db '%s/farm.sqlite' --json > '%s/devices.json'",
-			    M2MRSP_BINARY, F->dir, F->dir),
-			 0);
-	read_devices(true);
-}
 
 static const char *common =
 	"por_timeout = 2000\n"
@@ -120,12 +106,13 @@ static int setup(void **state)
 	(void)state;
 	start_mute();
 	fixture_new("/tmp/m2m_e2e_XXXXXX", M2M_WS_ROLE_MNO, "es4");
-	devices_for_pki();
+	make_devices_for_pki(true);
 	start_farm(NULL);
 	port2 = free_port();
 	write_smsr1(port2);
 	import_and_start_smsr();
 	start_smsr2(port2);
+	smsr2_port = port2;
 	return 0;
 }
 
@@ -139,9 +126,10 @@ static int teardown_both(void **state)
 
 /* ---- calls ---- */
 
-/* fn by who at the SM-SR listening on es, held (no ReplyTo), with Eid of dev (-1: unknown)
- * and the children given (name, text..., NULL). */
-static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outcome *o, ...)
+/* fn by who at the SM-SR listening on es, held (no ReplyTo), ValidityPeriod vp, with Eid of
+ * dev (-1: unknown) and the children in ap (name, text..., NULL). */
+static void call_vp(const char *es, const char *who, m2m_ws_fn fn, int dev, uint64_t vp,
+		    outcome *o, va_list ap)
 {
 	char url[128], fcid[32];
 	static unsigned seq;
@@ -149,17 +137,14 @@ static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outc
 	m2m_ws_msg *m = NULL;
 	m2m_ws_result res;
 	const char *name;
-	va_list ap;
 
 	c = client_timeout(who, 120000);
 	snprintf(fcid, sizeof fcid, "fc-change-%u", ++seq);
-	assert_int_equal(m2m_ws_request_new(fn, fcid, 600, &m), M2M_OK);
+	assert_int_equal(m2m_ws_request_new(fn, fcid, vp, &m), M2M_OK);
 	assert_int_equal(m2m_ws_add(m, NULL, "Eid", dev < 0 ? UNKNOWN_EID : F->eid[dev], NULL),
 			 M2M_OK);
-	va_start(ap, o);
 	while ((name = va_arg(ap, const char *)) != NULL)
 		assert_int_equal(m2m_ws_add(m, NULL, name, va_arg(ap, const char *), NULL), M2M_OK);
-	va_end(ap);
 	snprintf(url, sizeof url, "https://%s/soap/es%d", es,
 		 m2m_ws_iface_number(m2m_ws_function_get(fn)->iface));
 	memset(o, 0, sizeof *o);
@@ -175,6 +160,37 @@ static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outc
 	m2m_ws_result_free(&res);
 	m2m_ws_msg_free(m);
 	m2m_ws_client_free(c);
+}
+
+/* call_vp with ValidityPeriod 600 s. */
+static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outcome *o, ...)
+{
+	va_list ap;
+
+	va_start(ap, o);
+	call_vp(es, who, fn, dev, 600, o, ap);
+	va_end(ap);
+}
+
+/* PrepareSMSRChange of dev (from smsr1) on smsr2, valid vp seconds. */
+static void prepare_vp(int dev, uint64_t vp, outcome *o, ...)
+{
+	va_list ap;
+
+	va_start(ap, o);
+	call_vp(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, vp, o, ap);
+	va_end(ap);
+}
+
+/* smsr2 stops without any goodbye (kill -9) and starts again on its config and store. */
+static void restart_smsr2(void)
+{
+	char out[256];
+
+	stop(&smsr2, SIGKILL);
+	path(out, sizeof out, "smsr2.out");
+	unlink(out); /* never read the previous process's "es" line */
+	start_smsr2(smsr2_port);
 }
 
 static void smsr_change(int dev, const char *who, outcome *o)
@@ -224,6 +240,17 @@ static m2m_store *store2_open(void)
 	char url[300], err[256];
 
 	snprintf(url, sizeof url, "sqlite:%s/smsr2.sqlite", F->dir);
+	assert_int_equal(m2m_store_open(url, MASTER, &st, err, sizeof err), M2M_OK);
+	return st;
+}
+
+/* smsr1's store. */
+static m2m_store *store1_open(void)
+{
+	m2m_store *st = NULL;
+	char url[300], err[256];
+
+	snprintf(url, sizeof url, "sqlite:%s/smsr.sqlite", F->dir);
 	assert_int_equal(m2m_store_open(url, MASTER, &st, err, sizeof err), M2M_OK);
 	return st;
 }
@@ -340,8 +367,28 @@ static void test_change(void **state)
 	(void)state;
 	prepare(0, &o);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	/* The other eUICC's preparation lasts 1 s. */
+	prepare_vp(1, 1, &o, "CurrentSMSRid", SMSR1_OID, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	int64_t prepared_ms = m2m_store_now_ms();
+	/* The preparations are in smsr2's store: a restart keeps them. */
+	restart_smsr2();
 	smsr_change(0, "mno1", &o);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	/* Used up by the hand-over (deleted in its commit); the 1-s one is still recorded. */
+	m2m_store *st2 = store2_open();
+	m2m_store_es7_prep pr;
+	assert_int_equal(m2m_store_es7_prep_get(st2, F->eid[0], m2m_store_now_ms(), &pr),
+			 M2M_END);
+	assert_int_equal(m2m_store_es7_prep_get(st2, F->eid[1], prepared_ms - 100, &pr), M2M_OK);
+	assert_string_equal(pr.current_smsr, SMSR1_OID);
+	assert_string_equal(pr.requester, MNO1);
+	m2m_store_close(st2);
+	/* The 1-s one expired: after the restart smsr2 refuses the hand-over. */
+	while (m2m_store_now_ms() < prepared_ms + 1500)
+		usleep(50000);
+	smsr_change(1, "mno1", &o);
+	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
 
 	/* smsr1 let it go. */
 	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
@@ -426,6 +473,15 @@ static void test_lock(void **state)
 	expect(&o, M2M_WS_FAILED, "8.1", "1.2");
 	smsr_change(1, "mno1", &o);
 	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
+	/* The lock is in smsr1's store (what another process on it sees), with its deadline. */
+	m2m_store *st1 = store1_open();
+	m2m_store_es7_lock lk;
+	int64_t now = m2m_store_now_ms();
+	assert_int_equal(m2m_store_es7_lock_get(st1, F->eid[1], now, &lk), M2M_OK);
+	assert_string_equal(lk.target, MUTE_OID);
+	assert_string_equal(lk.owner, "smsr1");
+	assert_true(lk.until_ms > now + 300000 && lk.until_ms <= now + 360000);
+	m2m_store_close(st1);
 	/* The target fails (it hangs up): SMSRChange FAILED at ReplyTo, the eUICC free again. */
 	int conn = accept(mute, NULL, NULL);
 	assert_true(conn >= 0);
@@ -440,6 +496,9 @@ static void test_lock(void **state)
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	st1 = store1_open(); /* released */
+	assert_int_equal(m2m_store_es7_lock_get(st1, F->eid[1], m2m_store_now_ms(), &lk), M2M_END);
+	m2m_store_close(st1);
 }
 
 int main(void)

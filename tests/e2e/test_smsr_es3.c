@@ -41,59 +41,10 @@ static int setup(void **state)
 
 /* ---- FunctionCallIdentifier: answers and the store ---- */
 
-/* An ES3 answer: accepted (202, the answer goes to ReplyTo), or the synchronous status (a
- * fault's too) and Isd-p-aid. */
-typedef struct {
-	bool accepted;
-	char mid[128];
-	m2m_ws_exec_status st;
-	char aid[40];
-} answer;
-
 /* One ES3 call by smdp1 (m taken over); reply_to NULL: held. */
 static void es3_send(m2m_ws_msg *m, const char *reply_to, answer *a)
 {
-	m2m_ws_client *c = client("smdp1");
-	m2m_ws_result res;
-	const char *t = NULL;
-	char url[128];
-
-	memset(a, 0, sizeof *a);
-	memset(&res, 0, sizeof res);
-	snprintf(url, sizeof url, "https://%s/soap/es3", F->es);
-	assert_int_equal(m2m_ws_client_call(c, url, m, reply_to, &res), M2M_OK);
-	snprintf(a->mid, sizeof a->mid, "%s", m2m_ws_msg_wsa(m)->message_id);
-	a->accepted = res.accepted;
-	if (res.fault) {
-		a->st = res.error.status;
-	} else if (!res.accepted) {
-		assert_non_null(res.response);
-		assert_int_equal(m2m_ws_msg_status(res.response, &a->st), M2M_OK);
-		if (m2m_ws_get_text(m2m_ws_msg_body(res.response), "Isd-p-aid", &t) == M2M_OK)
-			snprintf(a->aid, sizeof a->aid, "%s", t);
-	}
-	m2m_ws_result_free(&res);
-	m2m_ws_msg_free(m);
-	m2m_ws_client_free(c);
-}
-
-/* The answer of an accepted call, from our ReplyTo endpoint. */
-static void await(answer *a)
-{
-	callback cb;
-
-	assert_true(a->accepted);
-	assert_true(wait_callback(a->mid, &cb));
-	a->st = cb.st;
-	snprintf(a->aid, sizeof a->aid, "%s", cb.aid);
-}
-
-static void same_answer(const answer *a, const answer *b)
-{
-	assert_int_equal(a->st.status, b->st.status);
-	assert_string_equal(a->st.subject, b->st.subject);
-	assert_string_equal(a->st.reason, b->st.reason);
-	assert_string_equal(a->aid, b->aid);
+	send_as(F->es, "smdp1", 20000, m, reply_to, a);
 }
 
 static m2m_ws_msg *create_req(const char *fcid, const char *iccid, const char *mem)
@@ -263,8 +214,8 @@ static void test_create_isdp_running(void **state)
 	es3_send(create_req("c-run", "8988299000000009995", "30000"), NULL, &c);
 	assert_false(c.accepted);
 	assert_true(c.aid[0] != '\0');
-	await(&a);
-	await(&b);
+	await_answer(&a);
+	await_answer(&b);
 	same_answer(&a, &c);
 	same_answer(&b, &c);
 	assert_int_equal(jobs_of("c-run", &open), 1);

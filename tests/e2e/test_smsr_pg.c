@@ -8,82 +8,42 @@
  * every eUICC ends on the profile the last call enabled, in the EIS as on the card.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <libpq-fe.h>
 
 #define NDEV 10
 #define PER_DEV 5 /* audit, enable 2nd, audit, enable bootstrap, enable 2nd */
 #define NCALL (NDEV * PER_DEV)
 #define CB_MAX (NCALL * 2)
 #include "e2e_harness.h"
+#include "pg_schema.h"
 
 #define AID_2 "A0000005591010FFFFFFFF8900001100"
 
 /* The harness's fixture has one SM-SR (smsr.ini): here the second one and the database. */
 static struct {
-	char schema_name[48];
 	char db_url[768];
 	pid_t smsr;
 	char es[64];
 } G;
-
-static bool admin_exec(const char *sql)
-{
-	PGconn *c = PQconnectdb(getenv("M2MRSP_PG_URL"));
-	bool ok = false;
-
-	if (PQstatus(c) == CONNECTION_OK) {
-		PGresult *r = PQexec(c, sql);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
-			print_error("%s: %s", sql, PQerrorMessage(c));
-		PQclear(r);
-	} else {
-		print_error("connect: %s", PQerrorMessage(c));
-	}
-	PQfinish(c);
-	return ok;
-}
 
 /* ---- set-up ---- */
 
 /* name.ini of SM-SR process k: the same identity and database, its own worker name. */
 static void write_config(const char *name, int k)
 {
-	char file[256];
-	FILE *f;
 	const char *port = strrchr(F->smpp, ':');
 
 	assert_non_null(port);
-	snprintf(file, sizeof file, "%s/%s.ini", F->dir, name);
-	f = fopen(file, "w");
-	assert_non_null(f);
-	fprintf(f,
-		"[smsr]\nid = smsr1\nworker = node-%d\ndb = %s\nmaster_key = %s\n"
-		"log_level = info\n"
-		"[es]\nlisten = 127.0.0.1:0\ncert = %s/pki/smsr1-tls.crt\n"
-		"key = %s/pki/smsr1-tls.key\nca = %s/pki/tls-ca.crt\n"
-		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n"
-		"por_timeout = 5000\n"
-		"[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 30000\npoll = 50\n"
-		"[callers]\nmno1 = " MNO1 "\n",
-		k, G.db_url, MASTER, F->dir, F->dir, F->dir, port + 1);
-	fclose(f);
+	write_node_ini(name, k, G.db_url, port + 1,
+		       "por_timeout = 5000\n"
+		       "[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 30000\n"
+		       "poll = 50\n"
+		       "[callers]\nmno1 = " MNO1 "\n");
 }
 
 static int setup(void **state)
 {
-	const char *pg = getenv("M2MRSP_PG_URL");
-	char sql[128];
-
 	(void)state;
-	if (pg == NULL) {
-		print_error("M2MRSP_PG_URL is not set: run this test through ctest\n");
-		return -1;
-	}
-	snprintf(G.schema_name, sizeof G.schema_name, "m2m_e2e_%ld", (long)getpid());
-	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", G.schema_name);
-	assert_true(admin_exec(sql));
-	snprintf(G.db_url, sizeof G.db_url, "%s&options=-csearch_path%%3D%s", pg, G.schema_name);
+	pg_schema_create(G.db_url, sizeof G.db_url);
 	fixture_new("/tmp/m2m_pg_XXXXXX", M2M_WS_ROLE_MNO, "es4");
 	make_devices(true);
 	start_farm(NULL);
@@ -94,15 +54,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int pg_teardown(void **state)
+static int pair_teardown(void **state)
 {
-	char sql[128];
-
 	if (F == NULL)
 		return 0;
 	stop(&G.smsr, SIGTERM);
-	snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", G.schema_name);
-	admin_exec(sql);
+	pg_schema_drop();
 	return teardown(state);
 }
 
@@ -229,5 +186,5 @@ int main(void)
 		cmocka_unit_test(test_two_smsr_exactly_once),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, pg_teardown);
+	return cmocka_run_group_tests(tests, setup, pair_teardown);
 }

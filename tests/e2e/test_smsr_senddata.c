@@ -277,7 +277,8 @@ static m2m_eckey *eligible(m2m_ws_client *c, const m2m_buf *pkg, uint64_t *mem)
 	return ok.pk_ecasd;
 }
 
-/* CreateISDP, held: the answer names the ISD-P. */
+/* CreateISDP, held, with MoreToDo as the SM-DP sends it (SendData follows): the answer
+ * names the ISD-P. */
 static void create_isdp(m2m_ws_client *c, uint64_t mem)
 {
 	char m[24];
@@ -288,7 +289,7 @@ static void create_isdp(m2m_ws_client *c, uint64_t mem)
 	snprintf(m, sizeof m, "%llu", (unsigned long long)mem);
 	r = es3(c,
 		request(M2M_WS_ES3_CREATE_ISDP, fcid(), 0, "Iccid", iccid, "Mno-id", MNO1,
-			"RequiredMemory", m, NULL),
+			"RequiredMemory", m, "MoreToDo", "true", NULL),
 		&st);
 	assert_non_null(r);
 	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
@@ -336,7 +337,8 @@ static void assert_audit_ran(void)
 	assert_int_equal(found, 1);
 }
 
-static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s)
+/* sessions: the eUICC's SCP81 sessions the SM-SR's log showed before CreateISDP. */
+static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s, size_t sessions)
 {
 	m2m_es8_payload p;
 	m2m_ws_exec_status st;
@@ -363,6 +365,9 @@ static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s)
 			expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
 			same_bytes(&again, &resp);
 			assert_int_equal(jobs_of(0, id, NULL), 1);
+			/* CreateISDP's session lingered (MoreToDo) and carried this SendData: one
+			 * session, not a second trigger and handshake. */
+			assert_int_equal(smsr_log_count(F->eid[0], ": session opened") - sessions, 1);
 		}
 		free(hex);
 		/* Another job for the eUICC arrives while key establishment is half done: it
@@ -492,9 +497,9 @@ static void test_download(void **state)
 	m2m_ws_exec_status st;
 	uint8_t eid[16], aid[16];
 	uint64_t mem = 0;
-	char p[256], got[32];
+	char p[256], got[32], done[64];
 	double t0, t1;
-	size_t payloads;
+	size_t payloads, sessions;
 
 	(void)state;
 	read_file("pkg.der", &pkg);
@@ -503,6 +508,7 @@ static void test_download(void **state)
 	path(p, sizeof p, "pki/smdp1-ecdsa.key");
 	assert_int_equal(m2m_ec_load_pem(p, true, &sk), M2M_OK);
 	pk = eligible(c, &pkg, &mem);
+	sessions = smsr_log_count(F->eid[0], ": session opened");
 	create_isdp(c, mem);
 	assert_int_equal(m2m_hex_decode_exact(F->eid[0], eid, 16), M2M_OK);
 	assert_int_equal(m2m_hex_decode_exact(isdp_aid, aid, 16), M2M_OK);
@@ -520,10 +526,15 @@ static void test_download(void **state)
 	cfg.payload_max = 8192; /* several download SendData, the session lingering between */
 	assert_int_equal(m2m_es8_session_new(&cfg, &s), M2M_OK);
 	t0 = now_s();
-	payloads = run_es8(c, s);
+	payloads = run_es8(c, s, sessions);
 	t1 = now_s();
 	print_message("download of %zu bytes: %zu SendData over SCP81 in %.3f s\n", pkg.len,
 		      payloads, t1 - t0);
+	/* The whole download in that one session: CreateISDP and every SendData. */
+	snprintf(done, sizeof done, ": session done after %zu script(s)", payloads + 1);
+	for (int i = 0; i < 100 && smsr_log_count(F->eid[0], done) == 0; i++)
+		usleep(100000);
+	assert_int_equal(smsr_log_count(F->eid[0], done), 1);
 	assert_audit_ran();
 	assert_true(payloads >= 5);
 	m2m_es8_session_free(s);

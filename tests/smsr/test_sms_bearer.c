@@ -466,6 +466,43 @@ static void test_enable(void **state)
 	m2m_es5_cmd_free(&c);
 }
 
+/* m2m_sms_bearer_hold: nothing is submitted while held (the engine holds the bearer until
+ * the counters' commit), everything queued goes on release; m2m_sms_bearer_cancel ends a held
+ * command as a transport failure at once, and its packet never leaves. */
+static void test_hold_and_cancel(void **state)
+{
+	fixture *fx = *state;
+	device *d0 = &fx->dev[0], *d1 = &fx->dev[1];
+	m2m_es5_cmd c;
+	uint8_t aid[16];
+	int stay = 0;
+
+	start_bearer(fx, 0, 10000);
+	fx_profile(d0->c, AID_13, 0);
+	dev_aid(0x13, aid);
+	m2m_es5_cmd_init(&c);
+	assert_int_equal(m2m_es5_enable_profile(&c, aid), M2M_OK);
+	m2m_sms_bearer_hold(fx->b, true);
+	assert_int_equal(m2m_sms_bearer_send(fx->b, d0->c->e->eid, &c, d0), M2M_OK);
+	assert_int_equal(m2m_sms_bearer_send(fx->b, d1->c->e->eid, &c, d1), M2M_OK);
+	assert_false(wait_for(fx, &stay, 1, 300)); /* the loop runs: still nothing submitted */
+	assert_int_equal(fx->submits, 0);
+	m2m_sms_bearer_cancel(fx->b, d1->c->e->eid);
+	assert_int_equal(fx->results, 1);
+	assert_ptr_equal(fx->res_ref[0], d1);
+	assert_int_equal(fx->res[0].outcome, M2M_ES5_TRANSPORT);
+	assert_false(m2m_sms_bearer_busy(fx->b, d1->c->e->eid));
+	m2m_sms_bearer_cancel(fx->b, d1->c->e->eid); /* none in flight: nothing happens */
+	assert_int_equal(fx->results, 1);
+	m2m_sms_bearer_hold(fx->b, false);
+	assert_true(wait_for(fx, &fx->results, 2, WAIT_MS));
+	assert_ptr_equal(fx->res_ref[1], d0);
+	assert_int_equal(fx->res[1].outcome, M2M_ES5_OK);
+	assert_int_equal(lcs(d0, 0x13), M2M_EUICC_LCS_ENABLED);
+	assert_int_equal(d1->envelopes, 0); /* the cancelled packet never reached its card */
+	m2m_es5_cmd_free(&c);
+}
+
 /* An audit with the ECASD certificate: a PoR in several deliver_sm (IEI 00 + 71); and a
  * 3A07 that needs a concatenated submit (two submit_sm, CPI in the first). */
 static void test_concatenation_both_ways(void **state)
@@ -774,6 +811,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concatenation_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_and_failed_receipt, setup, teardown),

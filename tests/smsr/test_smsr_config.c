@@ -40,6 +40,7 @@ static void test_defaults(void **state)
 	assert_true(cfg->lease_ms > cfg->por_timeout_ms);
 	assert_int_equal(cfg->log_level, M2M_LOG_INFO);
 	assert_int_equal(cfg->hold_max_s, 120);
+	assert_int_equal(cfg->retention_s, 30 * 86400); /* the longest ValidityPeriod */
 	assert_null(cfg->es1); /* no [es1]: RegisterEIS refused */
 	free(cfg);
 }
@@ -76,12 +77,13 @@ static void test_es1(void **state)
 	assert_int_equal(write(fd, "pem\n", 4), 4);
 	close(fd);
 	snprintf(text, sizeof text,
-		 BASE "[engine]\nhold_max = 30\n[es1]\nci_cert = %s\nsmsr_id = 1.2.3\n"
+		 BASE "[engine]\nhold_max = 30\nretention = 0\n[es1]\nci_cert = %s\nsmsr_id = 1.2.3\n"
 		      "[eum.eum1]\neum_id = 1.2.9\ncaller_id = eum1\ncert = %s\n"
 		      "transport_key = 00112233445566778899AABBCCDDEEFF\n",
 		 file, file);
 	assert_int_equal(parse(text, cfg, err, sizeof err), M2M_OK);
 	assert_int_equal(cfg->hold_max_s, 30);
+	assert_int_equal(cfg->retention_s, 0); /* kept forever */
 	assert_non_null(cfg->es1);
 	assert_int_equal(cfg->es1->neums, 1);
 	assert_string_equal(cfg->es1->eums[0].eum_id, "1.2.9");
@@ -130,6 +132,8 @@ static void test_refusals(void **state)
 	refused(BASE "[engine]\nconcurrency = 0\n", "concurrency");
 	refused(BASE "[engine]\nlease = 10\n", "lease");
 	refused(BASE "[engine]\nhold_max = 0\n", "hold_max");
+	refused(BASE "[engine]\nretention = -1\n", "retention");
+	refused(BASE "[engine]\nretention = 1w\n", "retention");
 	refused(BASE "[peers]\nmno = ftp://x\n", "expected a URL");
 	refused(BASE "[callers]\nmno1 = abc\n", "object identifier");
 	refused(BASE "[scp81]\nenabled = yes\ntrigger_url = http://h/x\n", "trigger_url");

@@ -1303,10 +1303,65 @@ static void test_calls(void **state)
 	assert_int_equal(m2m_store_call_get(st, "mno3", "fc-0001", &c), M2M_END);
 	assert_int_equal(m2m_store_call_begin(st, "", "x", h1, T0, &out, NULL), M2M_ERR_ARG);
 
+	/* Purge: the finished records (done at T0 + 2 and T0 + 6), never a running call's. */
+	OK(m2m_store_call_begin(st, "mno1", "fc-running", h1, T0, &out, NULL));
 	int64_t purged = 0;
-	OK(m2m_store_call_purge(st, T0 + 1, &purged));
-	assert_int_equal(purged, 2);
+	OK(m2m_store_call_purge(st, T0 + 3, &purged));
+	assert_int_equal(purged, 1);
+	OK(m2m_store_call_purge(st, T0 + 100, &purged));
+	assert_int_equal(purged, 1);
 	assert_int_equal(m2m_store_call_get(st, "mno1", "fc-0001", &c), M2M_END);
+	assert_int_equal(m2m_store_call_get(st, "mno2", "fc-0001", &c), M2M_END);
+	OK(m2m_store_call_get(st, "mno1", "fc-running", &c));
+	assert_false(c.done);
+	m2m_store_call_clear(&c);
+	m2m_store_close(st);
+	free(url);
+}
+
+/* The finished calls among a set of keys, over more than one batch of the query. */
+static void test_calls_done_among(void **state)
+{
+	(void)state;
+	char *url = fresh_url();
+	m2m_store *st = open_ok(url, NULL);
+	char ids[20][16];
+	const char *callers[21], *call_ids[21];
+	m2m_store_call_outcome out;
+	m2m_store_call *recs = NULL;
+	size_t n = 0, seen = 0;
+	uint8_t h[32];
+
+	memset(h, 0x5a, sizeof h);
+	for (int i = 0; i < 20; i++) {
+		snprintf(ids[i], sizeof ids[i], "poll-%02d", i);
+		OK(m2m_store_call_begin(st, "mno1", ids[i], h, T0, &out, NULL));
+		if (i % 3 == 0)
+			OK(m2m_store_call_finish(st, "mno1", ids[i], (const uint8_t *)ids[i],
+						 strlen(ids[i]), T0 + i));
+		callers[i] = "mno1";
+		call_ids[i] = ids[i];
+	}
+	callers[20] = "mno2"; /* unknown: not found */
+	call_ids[20] = "poll-00";
+	OK(m2m_store_call_done_among(st, callers, call_ids, 21, &recs, &n));
+	assert_int_equal(n, 7); /* 0, 3, ..., 18 */
+	for (size_t k = 0; k < n; k++) {
+		int i = atoi(recs[k].call_id + 5);
+		assert_int_equal(i % 3, 0);
+		assert_string_equal(recs[k].caller, "mno1");
+		assert_true(recs[k].done);
+		assert_int_equal(recs[k].response_len, strlen(ids[i]));
+		assert_memory_equal(recs[k].response, ids[i], strlen(ids[i]));
+		seen |= (size_t)1 << i;
+	}
+	assert_int_equal(seen, 0x49249); /* each finished call once */
+	m2m_store_call_list_free(recs, n);
+	OK(m2m_store_call_done_among(st, callers + 1, call_ids + 1, 2, &recs, &n));
+	assert_int_equal(n, 0);
+	m2m_store_call_list_free(recs, n);
+	assert_int_equal(m2m_store_call_done_among(st, callers, call_ids, 1, NULL, &n),
+			 M2M_ERR_ARG);
 	m2m_store_close(st);
 	free(url);
 }
@@ -1500,6 +1555,203 @@ static void test_transactions(void **state)
 	free(url);
 }
 
+/* ---- SM-SR change (ES7) state ------------------------------------------------------------ */
+
+static void make_prep(m2m_store_es7_prep *p, const char *eid, const char *current,
+		      int64_t until)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->eid, sizeof p->eid, "%s", eid);
+	snprintf(p->current_smsr, sizeof p->current_smsr, "%s", current);
+	snprintf(p->requester, sizeof p->requester, "1.3.6.1.4.1.99999.1");
+	p->until_ms = until;
+}
+
+/* PrepareSMSRChange records: valid until their end, taken once (busy) across connections,
+ * not replaced while busy, a dead owner's busy mark cleared or lapsing, used up, purged. */
+static void test_es7_prep(void **state)
+{
+	(void)state;
+	char *url = fresh_url();
+	m2m_store *a = open_ok(url, NULL), *b = open_ok(url, NULL);
+	m2m_store_es7_prep p, got;
+	const char *SR1 = "1.3.6.1.4.1.99999.2", *SR3 = "1.3.6.1.4.1.99999.3";
+	int64_t n = 0;
+
+	make_prep(&p, EID1, SR1, T0 + 60000);
+	OK(m2m_store_es7_prep_put(a, &p, T0));
+	/* Seen by the other connection, with every field. */
+	OK(m2m_store_es7_prep_get(b, EID1, T0 + 1000, &got));
+	assert_string_equal(got.eid, EID1);
+	assert_string_equal(got.current_smsr, SR1);
+	assert_string_equal(got.requester, "1.3.6.1.4.1.99999.1");
+	assert_int_equal(got.until_ms, T0 + 60000);
+	assert_int_equal(got.created_ms, T0);
+	assert_string_equal(got.busy_owner, "");
+	/* Expired: gone for get and take, but still a row until purged. */
+	assert_int_equal(m2m_store_es7_prep_get(b, EID1, T0 + 60001, &got), M2M_END);
+	assert_int_equal(m2m_store_es7_prep_take(b, EID1, SR1, "w2", T0 + 60001, T0 + 90000),
+			 M2M_END);
+	/* Another current SM-SR: not taken. */
+	assert_int_equal(m2m_store_es7_prep_take(b, EID1, SR3, "w2", T0, T0 + 30000), M2M_END);
+	/* Taken by one connection: the other cannot take it, nor replace it. */
+	OK(m2m_store_es7_prep_take(a, EID1, SR1, "w1", T0 + 2000, T0 + 30000));
+	assert_int_equal(m2m_store_es7_prep_take(b, EID1, SR1, "w2", T0 + 2000, T0 + 30000),
+			 M2M_END);
+	make_prep(&p, EID1, SR3, T0 + 120000);
+	assert_int_equal(m2m_store_es7_prep_put(b, &p, T0 + 3000), M2M_ERR_STATE);
+	assert_msg(b, "hand-over");
+	/* Busy: who holds it and until when. */
+	OK(m2m_store_es7_prep_get(b, EID1, T0 + 20000, &got));
+	assert_string_equal(got.busy_owner, "w1");
+	assert_int_equal(got.busy_until_ms, T0 + 30000);
+	/* The owner restarted: its marks are cleared, the preparation is free again. */
+	OK(m2m_store_es7_prep_free(b, "w2", &n));
+	assert_int_equal(n, 0);
+	OK(m2m_store_es7_prep_free(b, "w1", &n));
+	assert_int_equal(n, 1);
+	OK(m2m_store_es7_prep_take(b, EID1, SR1, "w2", T0 + 4000, T0 + 30000));
+	/* A dead owner's mark lapses at busy_until: another takes it (still valid). */
+	OK(m2m_store_es7_prep_take(a, EID1, SR1, "w1", T0 + 30001, T0 + 50000));
+	/* Replaced once not busy any more (a new PrepareSMSRChange), busy mark cleared. */
+	OK(m2m_store_es7_prep_put(b, &p, T0 + 50001));
+	OK(m2m_store_es7_prep_get(a, EID1, T0 + 100000, &got));
+	assert_string_equal(got.current_smsr, SR3);
+	assert_string_equal(got.busy_owner, "");
+	assert_int_equal(got.created_ms, T0 + 50001);
+	/* Used up. */
+	OK(m2m_store_es7_prep_delete(a, EID1));
+	assert_int_equal(m2m_store_es7_prep_delete(a, EID1), M2M_END);
+	assert_int_equal(m2m_store_es7_prep_get(b, EID1, T0, &got), M2M_END);
+	/* Purge: expired and not busy only. */
+	make_prep(&p, EID1, SR1, T0 + 1000);
+	OK(m2m_store_es7_prep_put(a, &p, T0));
+	make_prep(&p, EID2, SR1, T0 + 1000);
+	OK(m2m_store_es7_prep_put(a, &p, T0));
+	OK(m2m_store_es7_prep_take(a, EID2, SR1, "w1", T0 + 500, T0 + 9000));
+	OK(m2m_store_es7_prep_purge(b, T0 + 2000, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(m2m_store_es7_prep_get(b, EID1, T0, &got), M2M_END);
+	OK(m2m_store_es7_prep_get(b, EID2, T0 + 2000, &got));
+	OK(m2m_store_es7_prep_purge(b, T0 + 9001, &n));
+	assert_int_equal(n, 1);
+	/* Bad arguments. */
+	make_prep(&p, "", SR1, T0);
+	assert_int_equal(m2m_store_es7_prep_put(a, &p, T0), M2M_ERR_ARG);
+	assert_int_equal(m2m_store_es7_prep_take(a, EID1, SR1, "", T0, T0), M2M_ERR_ARG);
+	assert_int_equal(m2m_store_es7_prep_take(a, EID1, SR1, "w1", T0, T0 - 1), M2M_ERR_ARG);
+	m2m_store_close(a);
+	m2m_store_close(b);
+	free(url);
+}
+
+/* Many connections race for one preparation: exactly one takes it. */
+typedef struct {
+	const char *url;
+	int idx;
+	atomic_int *wins;
+} es7_racer;
+
+static void *es7_race(void *arg)
+{
+	es7_racer *r = arg;
+	char err[256], owner[16];
+	m2m_store *st = NULL;
+
+	if (m2m_store_open(r->url, NULL, &st, err, sizeof err) != M2M_OK)
+		return (void *)1;
+	snprintf(owner, sizeof owner, "w%d", r->idx);
+	m2m_err rc = m2m_store_es7_prep_take(st, EID1, "1.3.6.1.4.1.99999.2", owner, T0,
+					     T0 + 30000);
+	if (rc == M2M_OK)
+		atomic_fetch_add(r->wins, 1);
+	m2m_store_close(st);
+	return rc == M2M_OK || rc == M2M_END ? NULL : (void *)1;
+}
+
+static void test_es7_prep_race(void **state)
+{
+	(void)state;
+	char *url = fresh_url();
+	m2m_store *st = open_ok(url, NULL);
+	m2m_store_es7_prep p;
+	atomic_int wins = 0;
+	es7_racer r[4];
+	pthread_t t[4];
+	void *res;
+
+	make_prep(&p, EID1, "1.3.6.1.4.1.99999.2", T0 + 60000);
+	OK(m2m_store_es7_prep_put(st, &p, T0));
+	for (int i = 0; i < 4; i++) {
+		r[i] = (es7_racer){url, i, &wins};
+		assert_int_equal(pthread_create(&t[i], NULL, es7_race, &r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &res);
+		assert_null(res);
+	}
+	assert_int_equal(atomic_load(&wins), 1);
+	m2m_store_close(st);
+	free(url);
+}
+
+static void make_lock(m2m_store_es7_lock *l, const char *eid, const char *owner, int64_t until)
+{
+	memset(l, 0, sizeof *l);
+	snprintf(l->eid, sizeof l->eid, "%s", eid);
+	snprintf(l->target, sizeof l->target, "1.3.6.1.4.1.99999.12");
+	snprintf(l->caller, sizeof l->caller, "mno1");
+	snprintf(l->owner, sizeof l->owner, "%s", owner);
+	l->until_ms = until;
+}
+
+/* The lock of an eUICC being handed over: one holder across connections, void after its
+ * deadline (then another may take it), released only by its owner. */
+static void test_es7_lock(void **state)
+{
+	(void)state;
+	char *url = fresh_url();
+	m2m_store *a = open_ok(url, NULL), *b = open_ok(url, NULL);
+	m2m_store_es7_lock l, got;
+
+	assert_int_equal(m2m_store_es7_lock_get(a, EID1, T0, &got), M2M_END);
+	make_lock(&l, EID1, "w1", T0 + 360000);
+	OK(m2m_store_es7_lock_take(a, &l, T0));
+	OK(m2m_store_es7_lock_get(b, EID1, T0 + 1000, &got));
+	assert_string_equal(got.eid, EID1);
+	assert_string_equal(got.target, "1.3.6.1.4.1.99999.12");
+	assert_string_equal(got.caller, "mno1");
+	assert_string_equal(got.owner, "w1");
+	assert_int_equal(got.until_ms, T0 + 360000);
+	assert_int_equal(got.created_ms, T0);
+	assert_int_equal(m2m_store_es7_lock_get(b, EID2, T0, &got), M2M_END);
+	/* Held: the other connection cannot take it, nor release it. */
+	make_lock(&l, EID1, "w2", T0 + 400000);
+	assert_int_equal(m2m_store_es7_lock_take(b, &l, T0 + 1000), M2M_ERR_STATE);
+	assert_msg(b, "locked");
+	assert_int_equal(m2m_store_es7_lock_release(b, EID1, "w2"), M2M_END);
+	/* The deadline passed: void, and another may take it. */
+	assert_int_equal(m2m_store_es7_lock_get(b, EID1, T0 + 360001, &got), M2M_END);
+	OK(m2m_store_es7_lock_take(b, &l, T0 + 360001));
+	OK(m2m_store_es7_lock_get(a, EID1, T0 + 360002, &got));
+	assert_string_equal(got.owner, "w2");
+	/* The first owner's late release leaves the new lock alone. */
+	assert_int_equal(m2m_store_es7_lock_release(a, EID1, "w1"), M2M_END);
+	OK(m2m_store_es7_lock_release(b, EID1, "w2"));
+	assert_int_equal(m2m_store_es7_lock_get(a, EID1, T0 + 360002, &got), M2M_END);
+	/* Free again at once. */
+	make_lock(&l, EID1, "w1", T0 + 400000);
+	OK(m2m_store_es7_lock_take(a, &l, T0 + 360003));
+	/* Bad arguments: no owner, a deadline already passed. */
+	make_lock(&l, EID2, "", T0 + 1000);
+	assert_int_equal(m2m_store_es7_lock_take(a, &l, T0), M2M_ERR_ARG);
+	make_lock(&l, EID2, "w1", T0 - 1);
+	assert_int_equal(m2m_store_es7_lock_take(a, &l, T0), M2M_ERR_ARG);
+	m2m_store_close(a);
+	m2m_store_close(b);
+	free(url);
+}
+
 #define STORE_SUITE_TESTS                                                                   \
 	cmocka_unit_test(test_open_migrate), cmocka_unit_test(test_open_concurrent),           \
 		cmocka_unit_test(test_migrate_from_v1),                                        \
@@ -1511,7 +1763,9 @@ static void test_transactions(void **state)
 		cmocka_unit_test(test_jobs_concurrent_claims),                                 \
 		cmocka_unit_test(test_jobs_head_race),                                         \
 		cmocka_unit_test(test_jobs_head_handover), cmocka_unit_test(test_calls),       \
+		cmocka_unit_test(test_calls_done_among),                                       \
 		cmocka_unit_test(test_audit), cmocka_unit_test(test_notifications),            \
-		cmocka_unit_test(test_transactions)
+		cmocka_unit_test(test_transactions), cmocka_unit_test(test_es7_prep),          \
+		cmocka_unit_test(test_es7_prep_race), cmocka_unit_test(test_es7_lock)
 
 #endif
