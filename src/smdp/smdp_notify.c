@@ -26,6 +26,13 @@ static const char *owner_url(smdp_worker *w, smdp_task *t)
 	snprintf(t->mno, sizeof t->mno, "%s", ty.mno_id);
 	m2m_smdp_type_clear(&ty);
 	if (t->fn == M2M_WS_ES2_HANDLE_PROFILE_DELETED_NOTIFICATION &&
+	    p.state != M2M_SMDP_INSTALLED) {
+		/* The error sub-routine's own DeleteISDP of a download that failed (or is failing):
+		 * the profile stays failed, and the operator already had the FAILED answer. */
+		m2m_info(SMDP_LOG, "%s: ISD-P of a failed download deleted", t->iccid);
+		return NULL;
+	}
+	if (t->fn == M2M_WS_ES2_HANDLE_PROFILE_DELETED_NOTIFICATION &&
 	    m2m_store_smdp_set_state(w->st, t->iccid, M2M_SMDP_DELETED, t->eid, p.isdp_aid) !=
 		    M2M_OK)
 		m2m_warn(SMDP_LOG, "%s: not marked deleted: %s", t->iccid, m2m_store_errmsg(w->st));

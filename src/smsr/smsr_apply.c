@@ -12,6 +12,7 @@
 #include "smsr/smsr_attr.h"
 #include "smsr/smsr_es7.h"
 #include "smsr/smsr_es3_repeat.h"
+#include "smsr/smsr_notif.h"
 
 void smsr_audit(smsr *s, const char *actor, const char *function, const char *eid,
 		const char *iccid, const m2m_ws_exec_status *stt)
@@ -198,7 +199,37 @@ static m2m_err apply_audit(smsr *s, const char *eid, const m2m_es5_audit_data *a
 	return err;
 }
 
-static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
+/* The ISD-P (eid, aid) is gone from the card: its row goes, *gone keeps what the Deleted
+ * notifications need (ICCID, Mno-id, Smdp-id, type for the ONC). */
+static m2m_err apply_delete(smsr *s, const char *eid, const char *aid, m2m_store_profile *gone)
+{
+	m2m_err err = m2m_store_profile_get(s->st, eid, aid, gone);
+
+	if (err == M2M_END)
+		return M2M_OK; /* deleted already (a re-execution): notified then */
+	if (err == M2M_OK)
+		err = m2m_store_profile_delete(s->st, eid, aid);
+	return err == M2M_END ? M2M_OK : err;
+}
+
+/* The confirmation does not take back `forwarded`: the outbound worker may have delivered
+ * the notification before the 3A08's PoR came. */
+static m2m_err mark_confirmed(smsr *s, const char *eid, int64_t seq)
+{
+	m2m_store_notif nt;
+	m2m_err err;
+
+	memset(&nt, 0, sizeof nt);
+	err = m2m_store_notif_get(s->st, eid, seq, &nt);
+	if (err == M2M_OK && nt.state != M2M_STORE_NOTIF_FORWARDED)
+		err = m2m_store_notif_set_state(s->st, eid, seq, M2M_STORE_NOTIF_CONFIRMED,
+						m2m_store_now_ms());
+	m2m_store_notif_clear(&nt);
+	return err;
+}
+
+static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
+		     m2m_store_profile *gone)
 {
 	m2m_err err = M2M_OK;
 
@@ -206,10 +237,8 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 		return smsr_set_state(s, sl->eid, sl->job.aid, M2M_STORE_PROFILE_ENABLED);
 	if (strcmp(sl->kind, "disable") == 0)
 		return smsr_set_state(s, sl->eid, sl->job.aid, M2M_STORE_PROFILE_DISABLED);
-	if (strcmp(sl->kind, "delete") == 0) {
-		err = m2m_store_profile_delete(s->st, sl->eid, sl->job.aid);
-		return err == M2M_END ? M2M_OK : err;
-	}
+	if (strcmp(sl->kind, "delete") == 0) /* ES4 DeleteProfile, ES3 DeleteISDP, POL2 */
+		return apply_delete(s, sl->eid, sl->job.aid, gone);
 	if (strcmp(sl->kind, "audit") == 0)
 		return apply_audit(s, sl->eid, &r->audit);
 	if (smsr_attr_kind(sl->kind))
@@ -219,8 +248,7 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 	if (strcmp(sl->kind, SMSR_ES7_KIND_FINALISE) == 0) /* SM-SR2: our address to the card */
 		return smsr_address_queue(s, sl->eid);
 	if (strcmp(sl->kind, "confirm") == 0) {
-		err = m2m_store_notif_set_state(s->st, sl->eid, sl->job.seq,
-						M2M_STORE_NOTIF_CONFIRMED, m2m_store_now_ms());
+		err = mark_confirmed(s, sl->eid, sl->job.seq);
 		if (err == M2M_END)
 			err = M2M_OK;
 		/* POL1 may have made the card delete ISD-Ps at the confirmation. */
@@ -238,12 +266,14 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
 {
 	m2m_ws_exec_status stt;
+	m2m_store_profile gone;
 	m2m_err err;
 
+	memset(&gone, 0, sizeof gone);
 	m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL, "%s", "");
 	err = m2m_store_begin(s->st);
 	if (err == M2M_OK)
-		err = apply(s, sl, r);
+		err = apply(s, sl, r, &gone);
 	if (err == M2M_OK)
 		err = close_job(s, sl, M2M_STORE_JOB_ANSWERED, &stt, r);
 	if (err == M2M_OK)
@@ -252,12 +282,15 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 		m2m_store_rollback(s->st);
 		m2m_warn(SMSR_LOG, "job %lld (%s %s): result not applied: %s", (long long)sl->id,
 			 sl->kind, sl->eid, m2m_store_errmsg(s->st));
-		return err;
+		goto out;
 	}
 	m2m_info(SMSR_LOG, "job %lld %s %s %s: done", (long long)sl->id, sl->kind, sl->eid,
 		 sl->job.iccid);
+	smsr_notify_deleted(s, sl->eid, &gone); /* nothing unless a profile went */
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		smsr_es3_create_answer(s, sl, &stt);
 	smsr_es7_job_end(s, sl, r, &stt);
-	return M2M_OK;
+out:
+	m2m_store_profile_clear(&gone);
+	return err;
 }

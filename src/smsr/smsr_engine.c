@@ -308,6 +308,16 @@ static bool send_sms(smsr *s, smsr_slot **v, size_t n, int64_t now, bool in_txn)
 	return ok;
 }
 
+/* A job going into the eUICC's open SCP81 session (one that lingers for an exchange)
+ * needs no trigger: it does not wait for the SMS bearer, whose trigger PoR may stay out as
+ * long as the session. Any other waits while the bearer awaits a PoR for its eUICC (an
+ * SCP81 trigger's, or a stale command's), or its trigger could not be sent. */
+static bool bearer_busy(smsr *s, const smsr_slot *sl)
+{
+	return !(s->scp81 != NULL && m2m_scp81_server_in_session(s->scp81, sl->eid_bin)) &&
+	       m2m_sms_bearer_busy(s->sms, sl->eid_bin);
+}
+
 /* Takes a claimed job into a free slot; returns the slot when it is to go by SMS (sent with
  * the claim's others by send_sms), NULL when it was dealt with here. Inside the claim's
  * transaction (in_txn) a job that would end any other way (each of those runs its own
@@ -319,6 +329,9 @@ static smsr_slot *start(smsr *s, const m2m_store_job *job, int64_t now, bool in_
 	m2m_ws_exec_status stt;
 	bool https;
 
+	for (size_t i = 0; i < s->cfg->concurrency; i++)
+		if (s->slots[i].used && s->slots[i].waits_bearer && s->slots[i].id == job->id)
+			return NULL; /* waits for the bearer, its lease ran out: renewed, as is */
 	for (size_t i = 0; i < s->cfg->concurrency && sl == NULL; i++)
 		if (!s->slots[i].used)
 			sl = &s->slots[i];
@@ -369,17 +382,12 @@ static smsr_slot *start(smsr *s, const m2m_store_job *job, int64_t now, bool in_
 		slot_free(s, sl);
 		return NULL;
 	}
-	/* A job going into the eUICC's open SCP81 session (one that lingers for an exchange)
-	 * needs no trigger: it does not wait for the SMS bearer, whose trigger PoR may stay
-	 * out as long as the session. Any other waits, or its trigger could not be sent. */
-	if (!(s->scp81 != NULL && m2m_scp81_server_in_session(s->scp81, sl->eid_bin)) &&
-	    m2m_sms_bearer_busy(s->sms, sl->eid_bin)) {
+	if (bearer_busy(s, sl)) {
 		if (in_txn)
 			goto later;
-		/* A command of the bearer's own (none today) or a stale one: try again soon. */
-		m2m_store_job_retry(s->st, job->id, s->cfg->worker, now, now + s->cfg->poll_ms,
-				    "bearer busy");
-		slot_free(s, sl);
+		/* Its slot and lease are kept (the lease outlasts a PoR's time-out): the bearer's
+		 * end of that command sends it (bearer_free), not a later poll. */
+		sl->waits_bearer = true;
 		return NULL;
 	}
 	https = strcmp(sl->kind, "senddata") != 0 && smsr_https_for(s, sl->eid);
@@ -461,10 +469,40 @@ void smsr_engine_claim(smsr *s)
 	m2m_store_job_list_free(jobs, n);
 }
 
+/* The slot's job waited for the bearer (start): it goes now, or waits on while the bearer
+ * is still busy for its eUICC. */
+static void resume_waiting(smsr *s, smsr_slot *sl)
+{
+	int64_t now = m2m_store_now_ms();
+	bool https;
+
+	if (bearer_busy(s, sl))
+		return;
+	sl->waits_bearer = false;
+	https = strcmp(sl->kind, "senddata") != 0 && smsr_https_for(s, sl->eid);
+	if (https || strcmp(sl->kind, "senddata") == 0)
+		send_other(s, sl, https, now);
+	else
+		send_sms(s, &sl, 1, now, false);
+}
+
+/* The SMS bearer ended a command for eid (answer, time-out, trigger PoR): jobs of that
+ * eUICC waiting for it go now (eid NULL: every waiting job whose bearer is free). */
+static void bearer_free(smsr *s, const uint8_t *eid)
+{
+	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency && !s->stopping; i++) {
+		smsr_slot *sl = &s->slots[i];
+		if (sl->used && sl->waits_bearer &&
+		    (eid == NULL || memcmp(sl->eid_bin, eid, M2M_ES5_EID_SIZE) == 0))
+			resume_waiting(s, sl);
+	}
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
+	bearer_free(arg, NULL); /* a safety net: every bearer end already did this */
 	smsr_engine_claim(arg);
 }
 
@@ -526,12 +564,16 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 	smsr *s = arg;
 	smsr_slot *sl = ref;
 	m2m_ws_exec_status stt;
+	uint8_t who[M2M_ES5_EID_SIZE]; /* eid may be the slot's, cleared by slot_free */
 
 	(void)b;
-	if (smsr_https_trigger_result(s, ref, eid, r))
+	memcpy(who, eid, sizeof who);
+	if (smsr_https_trigger_result(s, ref, eid, r)) {
+		bearer_free(s, who);
 		return;
+	}
 	if (sl == NULL || !sl->used)
-		return;
+		goto free;
 	if (strcmp(sl->kind, "senddata") == 0) {
 		smsr_senddata_result(s, sl, r);
 		goto done;
@@ -579,6 +621,8 @@ success:
 done:
 	slot_free(s, sl);
 	smsr_engine_kick(s);
+free:
+	bearer_free(s, who);
 }
 
 void smsr_engine_done(smsr *s, smsr_slot *sl)

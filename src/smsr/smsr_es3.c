@@ -1,8 +1,9 @@
 /* ES3 (SM-DP -> SM-SR): GetEIS and ProfileDownloadCompleted (answered from the store), the
  * dispatch of CreateISDP (smsr_es3_create.c), of the profile functions (smsr_es3_profile.c)
- * and of SendData (smsr_es3_senddata.c), and the two answer forms of the functions that need
- * the card (ReplyTo, or held on the exchange); docs/smsr.md "ES3". Other ES3 functions go
- * to the ES4 handler, which refuses what it does not serve. */
+ * and of SendData and UpdateConnectivityParameters (smsr_es3_senddata.c), and the two answer
+ * forms of the functions that need the card (ReplyTo, or held on the exchange); docs/smsr.md
+ * "ES3". Other ES3 functions (AuditEIS, the attributes, UpdatePolicyRules, ...) go to the ES4
+ * handler, which serves them for SM-DPs or refuses what it does not serve. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,7 @@ m2m_ws_reply smsr_es3_handle(void *arg, const m2m_ws_call *call, m2m_ws_msg *res
 	case M2M_WS_ES3_DELETE_ISDP:
 		return smsr_es3_profile_call(s, call, response);
 	case M2M_WS_ES3_SEND_DATA:
+	case M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS:
 		return smsr_es3_send_data(s, call, response);
 	default:
 		return smsr_es4_handle(arg, call, response);

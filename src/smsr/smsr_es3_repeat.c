@@ -1,7 +1,8 @@
 /* FunctionCallIdentifier of the ES3 card functions (docs/smsr.md "ES3", "FunctionCallIdentifier").
  * The record and the repeat paths are ES4's (smsr_es4_dedup); an ES3 answer carries more
  * than a status, so the record keeps it after the packed status: "status NUL name=value NUL"
- * with aid=<Isd-p-aid> (CreateISDP) or rsp=<hex of the card's response, sealed> (SendData).
+ * with aid=<Isd-p-aid> (CreateISDP) or rsp=<hex of the card's response, sealed> (SendData,
+ * UpdateConnectivityParameters: a senddata job).
  * A repeat of a finished call gets it back without a second card job. The jobs of CreateISDP
  * and SendData answer outside smsr_answer (fn -1), so their waiting repeats are answered
  * here when the job ends. */
@@ -126,7 +127,8 @@ static void add_extras(smsr *s, int fn, const m2m_store_call *c, m2m_ws_msg *res
 	if (fn == M2M_WS_ES3_CREATE_ISDP && (v = record_extra(c, EXTRA_AID)) != NULL &&
 	    m2m_ws_add(resp, NULL, "Isd-p-aid", v, NULL) != M2M_OK)
 		m2m_warn(SMSR_LOG, "recorded Isd-p-aid not replayed");
-	if (fn == M2M_WS_ES3_SEND_DATA && (v = record_extra(c, EXTRA_RSP)) != NULL)
+	if ((fn == M2M_WS_ES3_SEND_DATA || fn == M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS) &&
+	    (v = record_extra(c, EXTRA_RSP)) != NULL)
 		replay_response(s, resp, v);
 }
 

@@ -7,7 +7,11 @@
  * lives on between two SendData. Data and responses are never logged, and the job payload
  * holds Data only sealed under a key derived from the master key, until the job ends. The
  * FunctionCallIdentifier's record keeps the card's response sealed likewise: a repeat of the
- * call gets it again without a second card job (smsr_es3_repeat.c). */
+ * call gets it again without a second card job (smsr_es3_repeat.c).
+ * UpdateConnectivityParameters (docs/smsr.md "ES3.UpdateConnectivityParameters") is the same
+ * courier work: its ConnectivityParameters are the SM-DP's commands for the ISD-P of the
+ * profile Iccid (STORE DATA 3A07 under the ISD-P's SCP03 keys, which the SM-SR never holds),
+ * relayed as a SendData to that ISD-P; the job says which answer it owes (smsr_job.ucp). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,26 +149,49 @@ static bool check_isdp(smsr *s, const m2m_ws_call *call, const char *eid, char *
 	return smsr_made_by(p, oid, aid, stt);
 }
 
-/* Data (hex, 1 byte to DATA_MAX) into j->es8, its route and MoreToDo. */
+/* UpdateConnectivityParameters' Iccid: a profile of this eUICC this SM-DP created; its ISD-P
+ * is the target. */
+static bool check_profile(smsr *s, const m2m_ws_call *call, const char *eid, char *aid,
+			  m2m_store_profile *p, m2m_ws_exec_status *stt)
+{
+	const char *oid = m2m_smsr_caller_oid(s->cfg, call->caller->id);
+
+	if (!smsr_profile_of_call(s, m2m_ws_msg_body(call->msg), eid, p, stt) ||
+	    !smsr_made_by(p, oid, p->iccid, stt))
+		return false;
+	snprintf(aid, M2M_STORE_AID_SIZE, "%s", p->isdp_aid);
+	return true;
+}
+
+/* Data, or ConnectivityParameters when j->ucp (hex, 1 byte to DATA_MAX), into j->es8, its
+ * route and MoreToDo (SendData only). */
 static bool read_data(smsr *s, const m2m_ws_node *body, const char *eid, smsr_job *j,
 		      m2m_ws_exec_status *stt)
 {
+	const char *name = j->ucp ? "ConnectivityParameters" : "Data";
 	const char *t = NULL, *more = NULL;
 	m2m_script_chain chain;
 	const char *why;
 	size_t n;
 
-	if (m2m_ws_get_text(body, "Data", &t) != M2M_OK || (n = strlen(t)) == 0 || n % 2 != 0 ||
-	    n > 2 * DATA_MAX || m2m_hex_decode_buf(t, &j->es8) != M2M_OK)
-		return fail(stt, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL,
-			    "Data: 1 to 65536 bytes of hex expected");
+	if (m2m_ws_get_text(body, name, &t) != M2M_OK || (n = strlen(t)) == 0 || n % 2 != 0 ||
+	    n > 2 * DATA_MAX || m2m_hex_decode_buf(t, &j->es8) != M2M_OK) {
+		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
+				  NULL, "%s: 1 to 65536 bytes of hex expected", name);
+		return false;
+	}
 	why = smsr_es8_classify(j->es8.data, j->es8.len, &j->route, &chain);
 	if (why != NULL)
 		return fail(stt, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL, why);
+	/* [M] The ISD-P's commands only: key establishment is the download's (SendData). */
+	if (j->ucp && j->route == SMSR_ROUTE_ISDR)
+		return fail(stt, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID, NULL,
+			    "ConnectivityParameters: commands for the ISD-P expected, not key "
+			    "establishment");
 	if (j->route == SMSR_ROUTE_SCP03T && !smsr_https_for(s, eid))
 		return fail(stt, M2M_WS_SUBJ_EUICC, M2M_WS_REASON_REFUSED, eid,
 			    "SCP03t data needs the HTTPS bearer; this eUICC has SMS only");
-	if (m2m_ws_get_text(body, "MoreToDo", &more) == M2M_OK)
+	if (!j->ucp && m2m_ws_get_text(body, "MoreToDo", &more) == M2M_OK)
 		j->more = strcmp(more, "true") == 0 || strcmp(more, "1") == 0;
 	return true;
 }
@@ -194,7 +221,9 @@ static bool queue(smsr *s, const m2m_ws_call *call, const char *eid, const m2m_w
 	bool ok = false;
 
 	memset(&p, 0, sizeof p);
-	if (!check_isdp(s, call, eid, aid, &p, stt))
+	j->ucp = call->fn->id == M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS;
+	if (!(j->ucp ? check_profile(s, call, eid, aid, &p, stt)
+		     : check_isdp(s, call, eid, aid, &p, stt)))
 		goto out;
 	snprintf(j->iccid, sizeof j->iccid, "%s", p.iccid); /* for the audit of a refusal too */
 	if (!read_data(s, body, eid, j, stt))
@@ -274,12 +303,18 @@ out:
 
 /* ---- the answer ---- */
 
-static m2m_ws_msg *senddata_response(const m2m_ws_exec_status *stt, const uint8_t *resp,
-				     size_t n)
+/* The function whose answer the job owes. */
+static m2m_ws_fn answer_fn(const smsr_job *j)
+{
+	return j->ucp ? M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS : M2M_WS_ES3_SEND_DATA;
+}
+
+static m2m_ws_msg *senddata_response(m2m_ws_fn fn, const m2m_ws_exec_status *stt,
+				     const uint8_t *resp, size_t n)
 {
 	m2m_ws_msg *m = NULL;
 	char *hex = NULL;
-	m2m_err err = m2m_ws_response_new(M2M_WS_ES3_SEND_DATA, stt, &m);
+	m2m_err err = m2m_ws_response_new(fn, stt, &m);
 
 	if (err == M2M_OK && n > 0) {
 		hex = malloc(2 * n + 1);
@@ -299,6 +334,7 @@ static m2m_ws_msg *senddata_response(const m2m_ws_exec_status *stt, const uint8_
 }
 
 typedef struct {
+	m2m_ws_fn fn;
 	const m2m_ws_exec_status *stt;
 	const uint8_t *resp;
 	size_t n;
@@ -308,19 +344,21 @@ static m2m_ws_msg *build_answer(const void *arg)
 {
 	const senddata_answer_arg *a = arg;
 
-	return senddata_response(a->stt, a->resp, a->n);
+	return senddata_response(a->fn, a->stt, a->resp, a->n);
 }
 
 void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt,
 			  const uint8_t *resp, size_t n)
 {
-	senddata_answer_arg a = {.stt = stt, .resp = resp, .n = n};
-	m2m_ws_msg *m = senddata_response(stt, resp, n);
+	m2m_ws_fn fn = answer_fn(&sl->job);
+	senddata_answer_arg a = {.fn = fn, .stt = stt, .resp = resp, .n = n};
+	m2m_ws_msg *m = senddata_response(fn, stt, resp, n);
 
 	if (m == NULL)
-		m2m_warn(SMSR_LOG, "job %lld: SendData answer not built", (long long)sl->id);
+		m2m_warn(SMSR_LOG, "job %lld: %s answer not built", (long long)sl->id,
+			 sl->job.ucp ? "UpdateConnectivityParameters" : "SendData");
 	smsr_es3_answer_repeats(s, sl, build_answer, &a);
-	smsr_es3_complete(s, sl->id, &sl->job, M2M_WS_ES3_SEND_DATA, m);
+	smsr_es3_complete(s, sl->id, &sl->job, fn, m);
 }
 
 static void fail_status(m2m_ws_exec_status *stt, const char *subject, const char *reason,

@@ -40,6 +40,7 @@ typedef struct {
 	m2m_buf es8;
 	int route;                        /* smsr_route */
 	bool more;
+	bool ucp;                         /* answered as ES3.UpdateConnectivityParameters */
 } smsr_job;
 
 /* Where a SendData's Data goes (smsr_es3_senddata.c, docs/smsr.md "ES3.SendData"). */
@@ -77,6 +78,7 @@ typedef struct {
 	int32_t attempts;     /* sends before this one */
 	int64_t deadline_ms;
 	bool verifying;       /* re-executed command refused: auditing the ISD-P's state */
+	bool waits_bearer;    /* claimed, waits for the SMS bearer's PoR for its eUICC */
 	smsr_job job;
 } smsr_slot;
 
@@ -227,7 +229,8 @@ m2m_ws_reply smsr_es3_hold(smsr *s, m2m_ws_hold *hold, int64_t job_id, const m2m
  * (m is then taken). */
 void smsr_es3_complete(smsr *s, int64_t job_id, const smsr_job *j, m2m_ws_fn fn,
 		       m2m_ws_msg *m);
-/* smsr_es3_senddata.c: ES3.SendData (docs/smsr.md "ES3.SendData"). */
+/* smsr_es3_senddata.c: ES3.SendData and UpdateConnectivityParameters, which relays its
+ * ConnectivityParameters to the profile's ISD-P as a SendData (docs/smsr.md "ES3.SendData"). */
 m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 /* Sends a senddata slot over the eUICC's bearer (the engine's send for that kind). */
 m2m_err smsr_senddata_send(smsr *s, smsr_slot *sl);

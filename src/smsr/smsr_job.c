@@ -95,7 +95,8 @@ m2m_err smsr_job_encode(const smsr_job *j, m2m_buf *out)
 	    (err = put(out, "reply_to", j->reply_to)) ||
 	    (err = put(out, "relates_to", j->relates_to)) ||
 	    (j->mem != 0 && (err = put(out, "mem", mem))) || (err = put(out, "data", j->data)) ||
-	    (err = put_data(out, j)) || (j->more && (err = put(out, "more", "1"))))
+	    (err = put_data(out, j)) || (j->more && (err = put(out, "more", "1"))) ||
+	    (j->ucp && (err = put(out, "ucp", "1"))))
 		return err;
 	return M2M_OK;
 }
@@ -199,6 +200,8 @@ static m2m_err field(smsr_job *j, const char *k, size_t kn, const char *v, size_
 		j->route = x;
 	else if (IS("more") && x == 1)
 		j->more = true;
+	else if (IS("ucp") && x == 1)
+		j->ucp = true;
 	else
 		return M2M_ERR_FORMAT;
 #undef IS

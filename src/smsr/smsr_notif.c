@@ -11,6 +11,7 @@
 #include "smsr/eis.h"
 #include "smsr/smsr_int.h"
 #include "smsr/smsr_es4_more.h"
+#include "smsr/smsr_notif.h"
 
 static bool find_enabled(smsr *s, const char *eid, m2m_store_profile *out)
 {
@@ -57,8 +58,10 @@ static bool find_switched_off(smsr *s, const char *eid, const m2m_store_profile 
 	return found;
 }
 
+/* seq >= 0: the card's notification this one forwards (marked `forwarded` once an ES4
+ * one is delivered; the SM-DP's copy does not count, docs/smsr.md). */
 static void send_to(smsr *s, const char *peer, m2m_ws_fn fn, const char *eid,
-		    const m2m_store_profile *p)
+		    const m2m_store_profile *p, int64_t seq)
 {
 	const char *url = peer[0] != '\0' ? m2m_smsr_peer_url(s->cfg, peer) : NULL;
 	m2m_ws_msg *m = NULL;
@@ -78,17 +81,28 @@ static void send_to(smsr *s, const char *peer, m2m_ws_fn fn, const char *eid,
 		m2m_warn(SMSR_LOG, "%s: notification for %s not built", eid, p->iccid);
 		return;
 	}
-	smsr_out_notify(s->out, url, m);
+	if (seq >= 0 && !es3)
+		smsr_out_notify_of(s->out, url, m, eid, seq);
+	else
+		smsr_out_notify(s->out, url, m);
 }
 
 /* To the operator owning the profile (ES4) and to the SM-DP that downloaded it (ES3), each
  * when [peers] knows where it listens. */
 static void forward(smsr *s, m2m_ws_fn es4, m2m_ws_fn es3, const char *eid,
-		    const m2m_store_profile *p)
+		    const m2m_store_profile *p, int64_t seq)
 {
 	if (smsr_onc_forward(s, p, es4)) /* the MNO's ONC (smsr_es4_onc.c) */
-		send_to(s, p->mno_id, es4, eid, p);
-	send_to(s, p->smdp_id, es3, eid, p);
+		send_to(s, p->mno_id, es4, eid, p, seq);
+	send_to(s, p->smdp_id, es3, eid, p, -1);
+}
+
+void smsr_notify_deleted(smsr *s, const char *eid, const m2m_store_profile *p)
+{
+	if (p->iccid[0] == '\0')
+		return;
+	forward(s, M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION,
+		M2M_WS_ES3_HANDLE_PROFILE_DELETED_NOTIFICATION, eid, p, -1);
 }
 
 static m2m_err queue_confirm(smsr *s, const char *eid, uint16_t seq)
@@ -208,11 +222,11 @@ void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char 
 	}
 	if (sw.changed) {
 		forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION,
-			M2M_WS_ES3_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now);
+			M2M_WS_ES3_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now, n->seq);
 		if (sw.has_before)
 			forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION,
 				M2M_WS_ES3_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid,
-				&sw.before);
+				&sw.before, n->seq);
 	}
 	smsr_engine_kick(s);
 out:

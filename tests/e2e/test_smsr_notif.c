@@ -11,10 +11,13 @@
  * enabled, and HandleProfileEnabledNotification reaches the MNO. Then the farm's network
  * loss: the card falls back to the bootstrap (notification 05); the EIS follows, the MNO
  * hears of both profiles, and the POL2 rule DISABLE Auto-Delete of the second profile makes
- * the SM-SR delete its ISD-P on the card.
+ * the SM-SR delete its ISD-P on the card and tell the MNO (HandleProfileDeletedNotification).
+ * Each card notification delivered to the MNO becomes `forwarded` in the store. DeleteProfile
+ * of a disabled profile: one Deleted notification; with the MNO's ONC leaving out `deleted`:
+ * none.
  */
 #define _POSIX_C_SOURCE 200809L
-#define NDEV 2
+#define NDEV 3
 #include "e2e_harness.h"
 
 #define MSG_MAX 64
@@ -214,23 +217,62 @@ static bool wait_eis(int dev, const char *aid, int want)
 	return false;
 }
 
-/* The notifications of the eUICC in the store: count, and how many are confirmed. */
-static void notifs(int dev, size_t *n, size_t *confirmed, uint8_t *last_type)
+/* The notifications of the eUICC in the store: count, how many are confirmed or forwarded
+ * (forwarded does not go back to confirmed), and how many forwarded. */
+static void notifs_fw(int dev, size_t *n, size_t *confirmed, size_t *forwarded,
+		      uint8_t *last_type)
 {
 	m2m_store *st = store_open();
 
-	*n = *confirmed = 0;
+	*n = *confirmed = *forwarded = 0;
 	for (uint16_t seq = 0; seq < 64; seq++) {
 		m2m_store_notif nt;
 		memset(&nt, 0, sizeof nt);
 		if (m2m_store_notif_get(st, F->eid[dev], seq, &nt) == M2M_OK) {
 			(*n)++;
-			*confirmed += nt.state == M2M_STORE_NOTIF_CONFIRMED;
+			*confirmed += nt.state == M2M_STORE_NOTIF_CONFIRMED ||
+				      nt.state == M2M_STORE_NOTIF_FORWARDED;
+			*forwarded += nt.state == M2M_STORE_NOTIF_FORWARDED;
 			*last_type = nt.type;
 		}
 		m2m_store_notif_clear(&nt);
 	}
 	m2m_store_close(st);
+}
+
+static void notifs(int dev, size_t *n, size_t *confirmed, uint8_t *last_type)
+{
+	size_t forwarded;
+
+	notifs_fw(dev, n, confirmed, &forwarded, last_type);
+}
+
+/* Waits (up to 30 s) until want notifications of the eUICC are forwarded. */
+static bool wait_forwarded(int dev, size_t want)
+{
+	size_t n = 0, confirmed = 0, forwarded = 0;
+	uint8_t last = 0;
+
+	for (int i = 0; i < 600; i++) {
+		notifs_fw(dev, &n, &confirmed, &forwarded, &last);
+		if (forwarded == want)
+			return true;
+		usleep(50000);
+	}
+	print_error("notifications %zu, forwarded %zu, want %zu\n", n, forwarded, want);
+	return false;
+}
+
+/* Messages of function fn about iccid received so far. */
+static size_t count_msg(m2m_ws_fn fn, const char *iccid)
+{
+	size_t c = 0;
+
+	pthread_mutex_lock(&F->lock);
+	for (size_t k = 0; k < n_msgs; k++)
+		c += msgs[k].fn == fn && strcmp(msgs[k].iccid, iccid) == 0;
+	pthread_mutex_unlock(&F->lock);
+	return c;
 }
 
 /* Waits (up to 30 s) until the store holds want notifications of the eUICC, all confirmed
@@ -279,6 +321,8 @@ static void test_enable_notification(void **state)
 	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, F->iccid[0],
 			     from, &r));
 	assert_string_equal(r.eid, F->eid[0]);
+	/* Delivered to the MNO: the card's notification is forwarded in the store. */
+	assert_true(wait_forwarded(0, 1));
 	/* The other eUICC was not touched. */
 	assert_int_equal(eis_state(1, AID_BOOT), M2M_STORE_PROFILE_ENABLED);
 	notifs(1, &n, &confirmed, &type);
@@ -317,6 +361,63 @@ static void test_fallback(void **state)
 	assert_true(wait_card(0, "000010", "enabled"));
 	assert_true(wait_eis(0, AID_2, -1));
 	assert_true(wait_notifs(0, 2, 0x05));
+	assert_true(wait_forwarded(0, 2));
+	/* The MNO hears of the deletion, once. */
+	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[0], from,
+			     &r));
+	assert_string_equal(r.eid, F->eid[0]);
+	assert_string_equal(r.caller, "smsr1");
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[0]),
+			 1);
+}
+
+static int smsr_cli(const char *args)
+{
+	int rc = sh("'%s' smsr %s --config '%s/smsr.ini' >/dev/null 2>&1", M2MRSP_BINARY, args,
+		    F->dir);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The outbound worker posts in order: the Deleted notification is queued (after the delete's
+ * commit) before the answer to ReplyTo, so when call() has the answer, the notification has
+ * come already, or never will. */
+static void test_delete_profile(void **state)
+{
+	received r;
+	size_t from = nmsg();
+
+	(void)state;
+	assert_int_equal(eis_state(1, AID_2), M2M_STORE_PROFILE_DISABLED);
+	call_ok(M2M_WS_ES4_DELETE_PROFILE,
+		request(M2M_WS_ES4_DELETE_PROFILE, "del-1", 1, "Iccid", F->iccid2[1], NULL));
+	assert_true(wait_card(1, "000011", "gone"));
+	assert_int_equal(eis_state(1, AID_2), -1);
+	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[1], from,
+			     &r));
+	assert_false(r.answer);
+	assert_string_equal(r.eid, F->eid[1]);
+	assert_string_equal(r.caller, "smsr1");
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[1]),
+			 1);
+	/* No card notification for a delete: nothing to mark forwarded. */
+	assert_true(wait_forwarded(1, 0));
+}
+
+/* MNO1's ONC without `deleted`: DeleteProfile is answered, no Deleted notification. */
+static void test_delete_onc(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		smsr_cli("onc set --mno " MNO1 " --notifications enabled,disabled,smsr-change"), 0);
+	assert_int_equal(eis_state(2, AID_2), M2M_STORE_PROFILE_DISABLED);
+	call_ok(M2M_WS_ES4_DELETE_PROFILE,
+		request(M2M_WS_ES4_DELETE_PROFILE, "del-2", 2, "Iccid", F->iccid2[2], NULL));
+	assert_true(wait_card(2, "000011", "gone"));
+	assert_int_equal(eis_state(2, AID_2), -1);
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[2]),
+			 0);
+	assert_int_equal(smsr_cli("onc delete --mno " MNO1), 0);
 }
 
 int main(void)
@@ -324,6 +425,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enable_notification),
 		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_delete_profile),
+		cmocka_unit_test(test_delete_onc),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);

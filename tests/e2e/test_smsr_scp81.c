@@ -9,78 +9,15 @@
 #define _POSIX_C_SOURCE 200809L
 #define NDEV 3
 #include "e2e_harness.h"
+#include "scp81_harness.h"
 
 /* ---- set-up ---- */
 
-static void write_config(unsigned scp81_port)
-{
-	FILE *f = config_begin();
-
-	fprintf(f,
-		"por_timeout = 5000\n"
-		"[scp81]\nenabled = true\nlisten = 127.0.0.1:%u\n"
-		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 20000\npoll = 50\n"
-		"[callers]\nmno1 = " MNO1 "\n"
-		"[peers]\n" MNO1 " = %s\n"
-		"[es1]\nci_cert = %s/pki/ci.crt\nsmsr_id = 1.3.6.1.4.1.99999.2\n",
-		scp81_port, F->cb_url, F->dir);
-	fclose(f);
-}
-
-/* The farm's default admin server (HTTPS notifications) must be known before the SM-SR
- * starts, and the SM-SR needs the farm's SMSC port: the SCP81 port is chosen here. */
 static int setup(void **state)
 {
-	char url[96], sout[256];
-	unsigned scp81_port;
-
 	(void)state;
-	fixture_new("/tmp/m2m_e2e81_XXXXXX", M2M_WS_ROLE_MNO, "es4");
-	scp81_port = free_port();
-	make_devices(true);
-	snprintf(url, sizeof url, "https://127.0.0.1:%u/scp81", scp81_port);
-	char *extra[] = {"--scp81-url", url, "--notify", "https", NULL};
-	start_farm(extra);
-	write_config(scp81_port);
-	import_and_start_smsr();
-	path(sout, sizeof sout, "smsr.out");
-	assert_true(wait_line(sout, "scp81", F->scp81, sizeof F->scp81));
+	scp81_system_up("/tmp/m2m_e2e81_XXXXXX", 50);
 	return 0;
-}
-
-/* ---- the operator ---- */
-
-/* One ES4 call of mno1 answered at our endpoint (ReplyTo). */
-static void call_mno1(m2m_ws_fn fn, const char *fcid, int dev, const char *iccid, outcome *o)
-{
-	call("mno1", fn, NULL, dev, false, true,
-	     request(fn, fcid, dev, iccid != NULL ? "Iccid" : NULL, iccid, NULL), o);
-}
-
-static void expect_success(const outcome *o)
-{
-	if (o->st.status != M2M_WS_EXECUTED_SUCCESS)
-		print_error("got %s %s/%s (%s)\n", m2m_ws_status_name(o->st.status), o->st.subject,
-			    o->st.reason, o->st.message);
-	assert_int_equal(o->st.status, M2M_WS_EXECUTED_SUCCESS);
-}
-
-/* A counter of the farm's GET /stats. */
-static long farm_stat(const char *name)
-{
-	m2m_buf b;
-	char key[64];
-	const char *p;
-	long v;
-
-	m2m_buf_init(&b);
-	farm_get("/stats", &b);
-	snprintf(key, sizeof key, "\"%s\":", name);
-	p = strstr((const char *)b.data, key);
-	assert_non_null(p);
-	v = strtol(p + strlen(key), NULL, 10);
-	m2m_buf_free(&b);
-	return v;
 }
 
 /* ---- tests ---- */

@@ -8,7 +8,9 @@
  * ProfileDownloadCompleted and EnableProfile. Then the card (the farm's control API) and the
  * SM-SR's GetEIS show the new ICCID enabled, and neither the SM-SR's database nor its log
  * holds the package's Ki, OPc or IMSI. Refusals: unknown EID, another owner's ISD-P,
- * malformed Data, SCP03t for an eUICC without HTTPS.
+ * malformed Data, SCP03t for an eUICC without HTTPS. UpdateConnectivityParameters: the
+ * SM-DP's commands relayed to the downloaded profile's ISD-P (held and ReplyTo), its repeat,
+ * and its refusals.
  */
 #define _POSIX_C_SOURCE 200809L
 #define NDEV 2
@@ -758,6 +760,107 @@ static void test_repeat(void **state)
 	m2m_ws_client_free(c);
 }
 
+/* ---- UpdateConnectivityParameters ---- */
+
+/* INITIALIZE UPDATE (any key version, host challenge 1122334455667788): the ISD-P answers it
+ * with its SCP03 keys, outside a session, as the first command of the SM-DP's real 3A07. */
+static const char init_update[] = "AE80" "220E" "8050000008" "1122334455667788" "00" "0000";
+
+/* UpdateConnectivityParameters with FunctionCallIdentifier id of params (hex) for the
+ * profile iccid_ on dev, held; EuiccResponseData (hex) into out if given. The answer is
+ * ES3-UpdateConnectivityParametersResponse. */
+static void ucp_id(m2m_ws_client *c, int dev, const char *id, const char *iccid_,
+		   const char *params, m2m_ws_exec_status *st, m2m_buf *out)
+{
+	m2m_ws_msg *m = request(M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS, id, dev, "Iccid",
+				iccid_, "ConnectivityParameters", params, NULL);
+	m2m_ws_msg *r = es3(c, m, st);
+	const char *hex = NULL;
+
+	if (r != NULL)
+		assert_int_equal(m2m_ws_msg_function(r)->id,
+				 M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS);
+	if (out != NULL) {
+		m2m_buf_reset(out);
+		if (r != NULL &&
+		    m2m_ws_get_text(m2m_ws_msg_body(r), "EuiccResponseData", &hex) == M2M_OK)
+			assert_int_equal(m2m_hex_decode_buf(hex, out), M2M_OK);
+	}
+	m2m_ws_msg_free(r);
+}
+
+/* eUICC 0 after test_download: INITIALIZE UPDATE to the new profile's ISD-P over HTTPS, its
+ * answer relayed as the response script AF 80 { 80 01 01, 23 L <data> 90 00 } 00 00. A
+ * repeat: the same EuiccResponseData, one job. With a ReplyTo: 202, then the answer at our
+ * endpoint. Refused: an unknown ICCID, the issuance profile, another SM-DP's profile, key
+ * establishment, malformed parameters. */
+static void test_ucp(void **state)
+{
+	m2m_ws_client *c = client("smdp1");
+	m2m_ws_exec_status st;
+	m2m_buf first, again;
+	size_t n;
+
+	(void)state;
+	assert_true(iccid[0] != '\0'); /* test_download ran */
+	m2m_buf_init(&first);
+	m2m_buf_init(&again);
+	ucp_id(c, 0, "ucp-1", iccid, init_update, &st, &first);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	n = first.len;
+	assert_true(n >= 2 + 3 + 2 + 29 + 2 + 2);
+	assert_memory_equal(first.data, "\xAF\x80\x80\x01\x01\x23", 6);
+	assert_int_equal(first.data[6], n - 9); /* one R-APDU: 23 L {data, SW} */
+	assert_memory_equal(first.data + n - 4, "\x90\x00\x00\x00", 4);
+	ucp_id(c, 0, "ucp-1", iccid, init_update, &st, &again);
+	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
+	same_bytes(&again, &first);
+	assert_int_equal(jobs_of(0, "ucp-1", NULL), 1);
+	/* The identifier with other parameters: a conflict. */
+	ucp_id(c, 0, "ucp-1", iccid, "AE80" "2205" "80CA006600" "0000", &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.6", "3.3");
+	assert_int_equal(jobs_of(0, "ucp-1", NULL), 1);
+	/* ReplyTo: the answer comes to our endpoint. */
+	{
+		m2m_ws_msg *m = request(M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS, fcid(), 0,
+					"Iccid", iccid, "ConnectivityParameters", init_update,
+					NULL);
+		m2m_ws_result res;
+		callback cb;
+		char url[128], mid[128];
+
+		memset(&res, 0, sizeof res);
+		memset(&cb, 0, sizeof cb);
+		snprintf(url, sizeof url, "https://%s/soap/es3", F->es);
+		assert_int_equal(m2m_ws_client_call(c, url, m, F->cb_url, &res), M2M_OK);
+		assert_true(res.accepted);
+		snprintf(mid, sizeof mid, "%s", m2m_ws_msg_wsa(m)->message_id);
+		m2m_ws_result_free(&res);
+		m2m_ws_msg_free(m);
+		assert_true(wait_callback(mid, &cb));
+		assert_int_equal(cb.st.status, M2M_WS_EXECUTED_SUCCESS);
+		assert_string_equal(cb.fn, "ES3-UpdateConnectivityParameters");
+	}
+	/* Refusals. */
+	ucp_id(c, 0, fcid(), "8988299000000099990", init_update, &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "8.2.1", "3.9");
+	ucp_id(c, 1, fcid(), iccid, init_update, &st, NULL); /* eUICC 0's profile */
+	expect_st(&st, M2M_WS_FAILED, "8.2.1", "3.9");
+	ucp_id(c, 0, fcid(), F->iccid[0], init_update, &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.1", "1.1");
+	put_created(1, "8988299000000066661", "A0000005591010FFFFFFFF8900001300",
+		    "1.3.6.1.4.1.99999.21");
+	ucp_id(c, 1, fcid(), "8988299000000066661", init_update, &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.1", "1.1");
+	ucp_id(c, 0, fcid(), iccid, install, &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.6", "2.1");
+	ucp_id(c, 0, fcid(), iccid, "01", &st, NULL);
+	expect_st(&st, M2M_WS_FAILED, "1.6", "2.1");
+	m2m_buf_free(&first);
+	m2m_buf_free(&again);
+	m2m_ws_client_free(c);
+}
+
 /* A held SendData whose card does not answer within the ValidityPeriod (eUICC 1 switched
  * off, the SMS waits in the farm): EXPIRED 1.6 / 5.3 on the exchange, the job goes on. */
 static void test_hold_expired(void **state)
@@ -785,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_sms_relay),
 		cmocka_unit_test(test_repeat),
 		cmocka_unit_test(test_download),
+		cmocka_unit_test(test_ucp),
 		cmocka_unit_test(test_hold_expired),
 	};
 	signal(SIGPIPE, SIG_IGN);
