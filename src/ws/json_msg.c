@@ -155,6 +155,12 @@ static bool members_only(const json_t *o, const char *const *keys, size_t n)
 	return true;
 }
 
+/* A subject or reason code that fits m2m_ws_exec_status (a longer one would be cut). */
+static bool code_ok(const char *code)
+{
+	return strlen(code) < M2M_WS_CODE_MAX && m2m_ws_code_valid(code);
+}
+
 static bool status_ok(const json_t *fes)
 {
 	static const char *const fk[] = {"Status", "StatusCodeData"};
@@ -167,8 +173,7 @@ static bool status_ok(const json_t *fes)
 	if (!scd)
 		return true;
 	return json_is_object(scd) && members_only(scd, sk, 4) &&
-	       m2m_ws_code_valid(member(scd, "Subject")) &&
-	       m2m_ws_code_valid(member(scd, "Reason")) &&
+	       code_ok(member(scd, "Subject")) && code_ok(member(scd, "Reason")) &&
 	       text_member(scd, "SubjectIdentifier", false) && text_member(scd, "Message", false);
 }
 

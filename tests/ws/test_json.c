@@ -353,6 +353,40 @@ static void test_json_fault_messages(void **state)
 	m2m_buf_free(&b);
 }
 
+/* A status code longer than a code field holds is refused, not cut (cut, "5555...5." would
+ * no longer be a code and the message would not read back; found by fuzz_ws_json, the input
+ * is in fuzz/corpus/ws_json/long-subject-code.json). */
+static void test_json_long_code(void **state)
+{
+	static const char fmt[] =
+		"{\"Header\":{\"Action\":\"http://www.w3.org/2005/08/addressing/fault\","
+		"\"MessageID\":\"urn:uuid:f\",\"RelatesTo\":\"urn:uuid:0\"},"
+		"\"Fault\":{\"Code\":\"Sender\",\"Reason\":\"no\","
+		"\"FunctionExecutionStatus\":{\"Status\":\"FAILED\",\"StatusCodeData\":"
+		"{\"Subject\":\"%s\",\"Reason\":\"1.2\"}}}}";
+	char json[1024];
+	m2m_ws_msg *m = NULL;
+	m2m_buf b;
+
+	(void)state;
+	/* 31 characters: the longest code that fits. */
+	snprintf(json, sizeof json, fmt, "5555555555555555555555555555.55");
+	assert_int_equal(m2m_ws_json_parse((const uint8_t *)json, strlen(json), &m, NULL), M2M_OK);
+	m2m_buf_init(&b);
+	assert_int_equal(m2m_ws_json_write(m, &b), M2M_OK);
+	m2m_ws_msg_free(m);
+	m = NULL;
+	assert_int_equal(m2m_ws_json_parse(b.data, b.len, &m, NULL), M2M_OK);
+	m2m_ws_msg_free(m);
+	m = NULL;
+	m2m_buf_free(&b);
+	/* 35: refused at parse. */
+	snprintf(json, sizeof json, fmt, "555555555555555555555555555555.5551");
+	assert_int_not_equal(m2m_ws_json_parse((const uint8_t *)json, strlen(json), &m, NULL),
+			     M2M_OK);
+	assert_null(m);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -377,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_json_faults),
 		cmocka_unit_test(test_json_failed),
 		cmocka_unit_test(test_json_fault_messages),
+		cmocka_unit_test(test_json_long_code),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
