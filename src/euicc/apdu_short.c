@@ -10,7 +10,7 @@ bool euicc_apdu_short(const uint8_t *p, size_t n, euicc_apdu *a, size_t *le)
 	a->ins = p[1];
 	a->p1 = p[2];
 	a->p2 = p[3];
-	a->data = NULL;
+	a->data = p + 4; /* no data: empty, never NULL (NULL + 0 is undefined) */
 	a->len = 0;
 	*le = 0; /* absent */
 	if (n == 4)

@@ -101,6 +101,7 @@ static bool parse_short(const uint8_t *p, size_t n, euicc_apdu *a, size_t *le)
 	a->ins = p[1];
 	a->p1 = p[2];
 	a->p2 = p[3];
+	a->data = p + 4; /* no data: empty, never NULL (NULL + 0 is undefined) */
 	if (n == 5)
 		*le = p[4] == 0 ? 256 : p[4];
 	if (n <= 5)

@@ -14,7 +14,7 @@ static bool parse_apdu(const uint8_t *p, size_t n, euicc_apdu *a)
 	a->ins = p[1];
 	a->p1 = p[2];
 	a->p2 = p[3];
-	a->data = NULL;
+	a->data = p + 4; /* no data: empty, never NULL (NULL + 0 is undefined) */
 	a->len = 0;
 	if (n == 4 || n == 5)
 		return true;

@@ -698,6 +698,10 @@ static void test_put_key(void **state)
 	c->e->s.sec_kvn = 0;
 	assert_string_equal(fx_tx(c, "80D8000118 42 8511 10" PSK_ENC "03" PSK_KCV "00"), "6982");
 	c->e->s.sec_kvn = 0x01;
+	/* No data at all (Lc absent): 6A80, nothing stored. fuzz_euicc_apdu found clang's UBSan
+	 * stopping here on NULL + 0; that input is its seed putkey-no-data.bin. */
+	assert_string_equal(fx_tx(c, "80D80001"), "6a80");
+	assert_string_equal(fx_tx(c, "80D8000100"), "6a80");
 	/* Key id 00, wrong KCV, wrong type, SCP80 KVN, truncated, trailing, two keys without
 	 * the "multiple keys" bit: nothing stored. */
 	assert_string_equal(fx_tx(c, "80D8000018 42 8511 10" PSK_ENC "03" PSK_KCV "00"), "6a86");
