@@ -175,7 +175,9 @@ static bool smdp_log_has(const char *text)
 	char file[256];
 
 	path(file, sizeof file, "smdp.err");
-	for (int n = 0; n < 600; n++) {
+	/* Up to 200 s: a SendData into a session whose card went off fails only when the SM-SR
+	 * gives up on the card (about 50 s here, more under load), within the 240 s timeout. */
+	for (int n = 0; n < 2000; n++) {
 		if (file_has(file, text, strlen(text)))
 			return true;
 		usleep(100000);
