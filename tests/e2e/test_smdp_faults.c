@@ -169,7 +169,7 @@ static bool eis_lists(int dev, const char *iccid)
 	return strstr(eis_iccids, iccid) != NULL;
 }
 
-/* Waits (up to 60 s) for text in the SM-DP's log. */
+/* Waits (up to 200 s) for text in the SM-DP's log. */
 static bool smdp_log_has(const char *text)
 {
 	char file[256];
