@@ -16,5 +16,7 @@ int m2m_bench_saip(int argc, char **argv);
 int m2m_bench_euicc(int argc, char **argv);
 int m2m_bench_smsr(int argc, char **argv);
 int m2m_bench_smdp(int argc, char **argv);
+int m2m_bench_ws(int argc, char **argv);
+int m2m_bench_http(int argc, char **argv);
 
 #endif

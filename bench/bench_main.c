@@ -139,6 +139,30 @@ static void smdp_help(FILE *out)
 		"docs/bench-smdp.md.\n");
 }
 
+static void ws_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp bench ws [--seconds S] [--bytes B]\n"
+		"\n"
+		"The SOAP layer on one thread, in process: an ES3 SendData with B bytes of Data\n"
+		"(default 12251, the TS.48 package) built, validated against the GSMA schema,\n"
+		"written as a SOAP envelope, parsed, validated and its Data read back; messages\n"
+		"per second and CPU microseconds per message of each step and of the whole round.\n"
+		"docs/ws.md.\n");
+}
+
+static void http_help(FILE *out)
+{
+	fprintf(out,
+		"usage: m2mrsp bench http [--seconds S] [--bytes B]\n"
+		"\n"
+		"One ES call's transport in process: m2m_http_client (libcurl, mutual TLS with the\n"
+		"certificates of a temporary `pki init`, connection kept alive) POSTs B bytes\n"
+		"(default 1024) to an m2m_http_server on its own thread, which answers B bytes, for\n"
+		"S seconds (default 2). Prints round trips per second and the CPU microseconds per\n"
+		"round trip of the client and of the server thread. docs/http-tls.md.\n");
+}
+
 static const m2m_verb bench_verbs[] = {
 	{"crypto", "ops/s of the crypto primitives (the ceilings)", m2m_bench_crypto, crypto_help,
 	 NULL},
@@ -152,6 +176,10 @@ static const m2m_verb bench_verbs[] = {
 	 smsr_help, NULL},
 	{"smdp", "SM-DP: ES2 downloads end to end or in process, beside the EC ceiling",
 	 m2m_bench_smdp, smdp_help, NULL},
+	{"ws", "SOAP layer: build, validate, write, parse, validate, read per second", m2m_bench_ws,
+	 ws_help, NULL},
+	{"http", "HTTPS round trips in process: CPU per call of client and server", m2m_bench_http,
+	 http_help, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,31 +136,76 @@ void m2m_http_response_chunked(m2m_http_response *resp, bool on)
 		resp->chunked = on;
 }
 
+/* The peer's identity is read once per connection and kept with its SSL (hashing and printing
+ * the certificate for every request of a kept-alive connection cost the server about a tenth
+ * of a request's CPU, docs/http-tls.md). Renegotiation is refused on our connections
+ * (tls_bev), so the identity cannot change while the connection lives. */
+static int peer_index = -1;
+static pthread_once_t peer_once = PTHREAD_ONCE_INIT;
+
+static void peer_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+		      void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr)
+		m2m_wipe(ptr, sizeof(m2m_tls_peer));
+	free(ptr);
+}
+
+static void peer_index_new(void)
+{
+	peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, peer_free);
+}
+
+/* Keeps a copy of peer with ssl; without one the next request reads it again. */
+static void peer_keep(SSL *ssl, const m2m_tls_peer *peer)
+{
+	m2m_tls_peer *kept = peer_index >= 0 ? malloc(sizeof *kept) : NULL;
+
+	if (!kept)
+		return;
+	*kept = *peer;
+	if (SSL_set_ex_data(ssl, peer_index, kept) != 1)
+		peer_free(NULL, kept, NULL, 0, 0, NULL);
+}
+
 /* The TLS identity of the connection carrying req, if it is TLS. */
 static void request_peer(struct evhttp_request *er, m2m_http_request *req)
 {
 	struct evhttp_connection *con = evhttp_request_get_connection(er);
 	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
 	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	const m2m_tls_peer *kept;
+
 	if (!ssl)
 		return;
 	req->tls = true;
-	if (m2m_tls_peer_get(ssl, &req->peer) != M2M_OK)
+	kept = peer_index >= 0 ? SSL_get_ex_data(ssl, peer_index) : NULL;
+	if (kept)
+		req->peer = *kept;
+	else if (m2m_tls_peer_get(ssl, &req->peer) != M2M_OK)
 		m2m_warn(LOG, "could not read the TLS peer identity");
+	else
+		peer_keep(ssl, &req->peer);
 }
 
-/* Replies go out at once: without TCP_NODELAY a small reply waits for the client's delayed
- * ACK of the request's last segment, 40 ms on Linux (measured in docs/bench-smsr.md). Set
- * per request: evhttp gives no hook when a connection is accepted, and the call is cheap. */
-static void no_delay(struct evhttp_request *er)
+/* One TLS record for a reply's head and the start of its body. evhttp writes the head and the
+ * body as separate buffer chains and the OpenSSL bufferevent makes one SSL_write, so one
+ * record and one write(2), of each chain: joining them (up to a record's 16 KiB) saves a
+ * system call and a record on both sides per reply (docs/http-tls.md). The bytes are still
+ * queued here: the bufferevent writes them from the loop, later. */
+static void coalesce(struct bufferevent *bev)
 {
-	struct evhttp_connection *con = evhttp_request_get_connection(er);
-	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
-	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-	int one = 1;
+	struct evbuffer *out = bev && bufferevent_openssl_get_ssl(bev) ? bufferevent_get_output(bev)
+									 : NULL;
+	size_t len = out ? evbuffer_get_length(out) : 0;
 
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (len > 0)
+		(void)evbuffer_pullup(out, (ev_ssize_t)(len < 16384 ? len : 16384));
 }
 
 /* The connection went before the reply was written out (m2m_http_server_unsent). */
@@ -197,7 +243,11 @@ static void send_response(struct evhttp_request *er, m2m_http_response *resp)
 	count_unsent(er, resp->server);
 	const char *reason = resp->reason[0] ? resp->reason : NULL;
 	if (!resp->chunked) {
+		/* Read before sending: without a connection evhttp frees er in the call. */
+		struct evhttp_connection *con = evhttp_request_get_connection(er);
+		struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
 		evhttp_send_reply(er, resp->code, reason, resp->body);
+		coalesce(bev);
 		return;
 	}
 	/* Without Content-Length evhttp chunks for HTTP/1.1 and streams-then-closes for 1.0. */
@@ -232,7 +282,6 @@ static void on_request(struct evhttp_request *er, void *arg)
 		goto out;
 	}
 	request_peer(er, &req);
-	no_delay(er);
 	s->handler(s->arg, &req, &resp);
 	if (!resp.deferred)
 		send_response(er, &resp);
@@ -328,6 +377,8 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 	SSL *ssl = SSL_new(s->tls);
 	if (!ssl)
 		goto out;
+	/* The identity read at the first request stays the connection's (request_peer). */
+	SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
 	m2m_tls_log_alerts(ssl);
 	/* On failure libevent frees ssl itself (BEV_OPT_CLOSE_ON_FREE). */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -352,7 +403,15 @@ static m2m_err bind_listener(m2m_http_server *s, const char *address, uint16_t p
 		m2m_error(LOG, "cannot listen on %s:%u", address, (unsigned)port);
 		goto out;
 	}
-	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss, &len) != 0)
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(h);
+	/* Replies go out at once: without TCP_NODELAY a small reply waits for the client's
+	 * delayed ACK of the request's last segment, 40 ms on Linux (docs/bench-smsr.md). Linux
+	 * accepted sockets inherit it from the listener, so no set-up per connection or request
+	 * (net/test_http_nodelay checks the accepted socket). */
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+		m2m_warn(LOG, "TCP_NODELAY not set on the listener");
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
 		goto out;
 	if (ss.ss_family == AF_INET)
 		s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
@@ -399,6 +458,8 @@ m2m_err m2m_http_server_new(struct event_base *base, const m2m_http_server_opts 
 	s->handler = o->handler;
 	s->arg = o->arg;
 	if (o->tls) {
+		if (pthread_once(&peer_once, peer_index_new) != 0)
+			goto out;
 		if (SSL_CTX_up_ref(o->tls) != 1)
 			goto out;
 		s->tls = o->tls;
@@ -439,6 +500,17 @@ void m2m_http_server_free(m2m_http_server *s)
 		evhttp_free(s->http);
 	SSL_CTX_free(s->tls);
 	free(s);
+}
+
+struct event_base *m2m_http_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base = NULL;
+
+	if (cfg && event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
 }
 
 void m2m_http_base_free(struct event_base *base)

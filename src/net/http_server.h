@@ -90,6 +90,13 @@ uint16_t m2m_http_server_port(const m2m_http_server *s);
 size_t m2m_http_server_unsent(const m2m_http_server *s);
 /* Closes the listener and every connection. Call on the loop thread or with the loop stopped. */
 void m2m_http_server_free(m2m_http_server *s);
+/* A loop for HTTP(S) servers: libevent's epoll back end with its change list, so that the
+ * read/write event changes evhttp makes around each request (disable read, enable write,
+ * ...) go to the kernel as one epoll_ctl per descriptor and loop turn instead of one each:
+ * half the epoll_ctl calls and about a quarter of a kept-alive TLS request's server CPU
+ * (docs/http-tls.md). Not for loops watching descriptors made with dup(). NULL on failure;
+ * free with m2m_http_base_free. */
+struct event_base *m2m_http_base_new(void);
 /* Frees a loop that served HTTP(S), with the loop stopped and its servers freed. It first runs,
  * once and without waiting, the callbacks libevent has queued: a connection closed just before
  * may have one holding a reference to its TLS bufferevent, and event_base_free would drop the

@@ -128,7 +128,7 @@ int m2m_smdp_run(const m2m_smdp_cfg *cfg)
 		m2m_error(SMDP_LOG, "store %s: %s", cfg->db, errbuf);
 		goto out;
 	}
-	s.base = event_base_new();
+	s.base = m2m_http_base_new();
 	if (s.base == NULL || start_pipe(&s) != M2M_OK)
 		goto out;
 	if (start_es(&s) != M2M_OK) {
