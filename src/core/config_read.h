@@ -43,10 +43,16 @@ typedef struct {
 	uint16_t *port;
 	bool *allow_without_cert;
 } m2m_cfg_es_fields;
-/* The fields of a daemon configuration cfg that names them es_host, es_port, es_cert, es_key,
- * es_ca, es_address and allow_without_cert (the SM-SR's and the SM-DP's). */
-#define M2M_CFG_ES_FIELDS_OF(cfg)                                                           \
-	{                                                                                    \
+/* Declares const m2m_cfg_es_fields name over a daemon configuration cfg that names them
+ * es_host, es_port, es_cert, es_key, es_ca, es_address and allow_without_cert (the SM-SR's
+ * and the SM-DP's); one cap serves every string, so their one size is checked here. */
+#define M2M_CFG_ES_FIELDS(name, cfg)                                                        \
+	_Static_assert(sizeof (cfg)->es_host == sizeof (cfg)->es_cert &&                     \
+			       sizeof (cfg)->es_key == sizeof (cfg)->es_cert &&              \
+			       sizeof (cfg)->es_ca == sizeof (cfg)->es_cert &&               \
+			       sizeof (cfg)->es_address == sizeof (cfg)->es_cert,            \
+		       "[es] strings share one size");                                      \
+	const m2m_cfg_es_fields name = {                                                    \
 		.host = (cfg)->es_host, .cert = (cfg)->es_cert, .key = (cfg)->es_key,         \
 		.ca = (cfg)->es_ca, .address = (cfg)->es_address, .cap = sizeof (cfg)->es_cert, \
 		.port = &(cfg)->es_port, .allow_without_cert = &(cfg)->allow_without_cert,    \

@@ -40,6 +40,7 @@ typedef struct farm_mt {
 typedef struct farm_out {
 	struct farm_out *next;
 	char esme[16];
+	bool by_dest;                /* an MO SMS: routed by its destination address */
 	time_t expires;
 	m2m_smpp_pdu pdu;
 } farm_out;

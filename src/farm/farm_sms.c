@@ -1,6 +1,6 @@
 /* The SMS leg: submit_sm -> SMS-DELIVER -> ENVELOPE (SMS-PP DOWNLOAD) -> the eUICC, and its
- * answers (PoR, MO SMS-SUBMIT) back as deliver_sm; delivery receipts; the outbox for when no
- * ESME is bound. docs/devices.md "SMS". */
+ * answers (PoR, MO SMS-SUBMIT) back as deliver_sm, MO SMS routed by destination address;
+ * delivery receipts; the outbox for when no ESME is bound. docs/devices.md "SMS". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +18,7 @@ void farm_mt_free(farm_mt *mt)
 
 /* ---- deliver_sm out ---- */
 
-static void outbox_add(m2m_farm *f, const char *esme, const m2m_smpp_pdu *pdu)
+static void outbox_add(m2m_farm *f, const char *esme, bool by_dest, const m2m_smpp_pdu *pdu)
 {
 	farm_out *o;
 
@@ -33,6 +33,7 @@ static void outbox_add(m2m_farm *f, const char *esme, const m2m_smpp_pdu *pdu)
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		return;
 	snprintf(o->esme, sizeof o->esme, "%s", esme);
+	o->by_dest = by_dest;
 	o->expires = time(NULL) + (time_t)f->cfg.sms_expiry_s;
 	o->pdu = *pdu;
 	if (f->out_tail != NULL)
@@ -53,10 +54,22 @@ static m2m_smpp_smsc_session *session_for(m2m_farm *f, const char *esme)
 	return s != NULL ? s : m2m_smpp_smsc_find(f->smsc, f->system_id);
 }
 
-/* Sends now; false if no ESME is bound or its queue is full. */
-static bool send_now(m2m_farm *f, const char *esme, m2m_smpp_pdu *pdu)
+/* A notification goes where a real SMSC would route it: to the bind whose address_range
+ * covers its destination (among equals, esme: the processes of one SM-SR share a range);
+ * what no range covers takes the route of everything else. */
+static m2m_smpp_smsc_session *route(m2m_farm *f, const char *esme, bool by_dest,
+				    const m2m_smpp_pdu *pdu)
 {
-	m2m_smpp_smsc_session *s = session_for(f, esme);
+	m2m_smpp_smsc_session *s =
+		by_dest ? m2m_smpp_smsc_route(f->smsc, pdu->dest.addr, esme) : NULL;
+
+	return s != NULL ? s : session_for(f, esme);
+}
+
+/* Sends now; false if no ESME is bound or its queue is full. */
+static bool send_now(m2m_farm *f, const char *esme, bool by_dest, m2m_smpp_pdu *pdu)
+{
+	m2m_smpp_smsc_session *s = route(f, esme, by_dest, pdu);
 	uint32_t seq;
 
 	if (s == NULL || m2m_smpp_smsc_deliver(s, pdu, &seq) != M2M_OK)
@@ -65,11 +78,18 @@ static bool send_now(m2m_farm *f, const char *esme, m2m_smpp_pdu *pdu)
 	return true;
 }
 
-void farm_deliver(m2m_farm *f, const char *esme, m2m_smpp_pdu *pdu)
+/* esme: the bind the answer belongs to (by_dest: the fall-back when no range covers the
+ * destination). */
+static void deliver(m2m_farm *f, const char *esme, bool by_dest, m2m_smpp_pdu *pdu)
 {
 	/* Keep the order: nothing overtakes what waits in the outbox. */
-	if (f->out_head != NULL || !send_now(f, esme, pdu))
-		outbox_add(f, esme, pdu);
+	if (f->out_head != NULL || !send_now(f, esme, by_dest, pdu))
+		outbox_add(f, esme, by_dest, pdu);
+}
+
+void farm_deliver(m2m_farm *f, const char *esme, m2m_smpp_pdu *pdu)
+{
+	deliver(f, esme, false, pdu);
 }
 
 void farm_outbox_flush(m2m_farm *f)
@@ -78,7 +98,7 @@ void farm_outbox_flush(m2m_farm *f)
 	farm_out *o;
 
 	while ((o = f->out_head) != NULL) {
-		if (o->expires >= now && !send_now(f, o->esme, &o->pdu))
+		if (o->expires >= now && !send_now(f, o->esme, o->by_dest, &o->pdu))
 			break;
 		f->out_head = o->next;
 		if (f->out_head == NULL)
@@ -159,7 +179,9 @@ void farm_send_mo(m2m_farm *f, farm_dev *d, m2m_euicc_ota_out *out, bool notific
 		if (!notification && i == 0 && t.ud_len >= 3 && memcmp(t.ud, "\x02\x71\x00", 3) == 0)
 			f->st.por++;
 		f->st.mo++;
-		farm_deliver(f, d->last_esme, &pdu);
+		/* A PoR answers the command of the bind that wrote last, as the report's PoR does,
+		 * even when SM-SR processes share an address or one submits from another's. */
+		deliver(f, d->last_esme, notification, &pdu);
 	}
 }
 
@@ -262,6 +284,9 @@ static void deliver_one(m2m_farm *f, farm_dev *d, farm_mt *mt)
 		farm_receipt(f, mt, "DELIVRD", 0);
 		return;
 	}
+	/* The PoR of this command, if sent as SMS-SUBMIT, goes to its bind, even when another
+	 * bind's SMS to the device is already waiting behind it. */
+	snprintf(d->last_esme, sizeof d->last_esme, "%s", mt->esme);
 	m2m_buf_init(&env);
 	m2m_buf_init(&resp);
 	m2m_euicc_ota_out_init(&out);

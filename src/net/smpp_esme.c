@@ -139,6 +139,7 @@ static m2m_err esme_bind(m2m_smpp_esme *e)
 	memcpy(p->system_id, e->system_id, sizeof p->system_id);
 	memcpy(p->password, e->password, sizeof p->password);
 	memcpy(p->system_type, e->system_type, sizeof p->system_type);
+	p->address_range = e->cfg.address_range;
 	e->state = ESME_BINDING;
 	err = m2m_smpp_conn_request(e->conn, p, esme_bind_resp, e, NULL);
 	free(p);

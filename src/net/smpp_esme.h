@@ -22,6 +22,7 @@ typedef struct {
 	const char *password;
 	const char *system_type;      /* usually empty */
 	m2m_smpp_addr source;         /* our address in submit_sm (operator-specific) */
+	m2m_smpp_addr address_range;  /* in bind_transceiver: the MO SMS addresses we serve */
 	uint8_t data_coding;          /* 0 = 0xF6 (8-bit, class 2) */
 	bool receipts;                /* registered_delivery 0x01 */
 	m2m_smpp_conn_cfg session;    /* window, time-outs, enquire_link (0 = 30 s) */

@@ -12,6 +12,7 @@
 #include <event2/util.h>
 
 #include "core/log.h"
+#include "net/smpp_route.h"
 
 #define LOG "smpp-smsc"
 
@@ -27,6 +28,8 @@ struct m2m_smpp_smsc_session {
 	bool bound;
 	char system_id[16];
 	char bind_id[16];            /* "#N": this bind, when an account binds more than once */
+	unsigned bind_no;            /* N: the order of the binds, for routing */
+	m2m_smpp_range range;        /* the bind's address_range: MO SMS routed to it */
 };
 
 struct m2m_smpp_smsc {
@@ -62,6 +65,11 @@ static void smsc_on_bind(m2m_smpp_smsc_session *s, const m2m_smpp_pdu *req)
 	m2m_smpp_pdu resp;
 	uint32_t status = s->bound ? M2M_SMPP_RALYBND : smsc_check_account(smsc, req);
 
+	/* An address_range that is not a valid expression would route nothing it means to. */
+	if (status == M2M_SMPP_ROK &&
+	    m2m_smpp_range_set(&s->range, req->address_range.addr) != M2M_OK)
+		status = M2M_SMPP_RBINDFAIL;
+
 	m2m_smpp_pdu_init(&resp, M2M_SMPP_BIND_TRANSCEIVER_RESP, req->sequence);
 	resp.command_status = status;
 	memcpy(resp.system_id, smsc->system_id, sizeof resp.system_id);
@@ -69,14 +77,17 @@ static void smsc_on_bind(m2m_smpp_smsc_session *s, const m2m_smpp_pdu *req)
 	if (status == M2M_SMPP_RALYBND)
 		return;
 	if (status != M2M_SMPP_ROK) {
-		m2m_warn(LOG, "bind as '%s' refused (status 0x%x)", req->system_id, status);
+		m2m_warn(LOG, "bind as '%s' (address_range '%s') refused (status 0x%x)",
+			 req->system_id, req->address_range.addr, status);
 		m2m_smpp_conn_close(s->conn, M2M_ERR_VERIFY);
 		return;
 	}
 	s->bound = true;
 	memcpy(s->system_id, req->system_id, sizeof s->system_id);
-	snprintf(s->bind_id, sizeof s->bind_id, "#%u", ++smsc->binds);
-	m2m_info(LOG, "ESME '%s' bound (transceiver) as %s", s->system_id, s->bind_id);
+	s->bind_no = ++smsc->binds;
+	snprintf(s->bind_id, sizeof s->bind_id, "#%u", s->bind_no);
+	m2m_info(LOG, "ESME '%s' bound (transceiver) as %s, address_range '%s'", s->system_id,
+		 s->bind_id, s->range.text);
 	m2m_smpp_conn_keepalive(s->conn);
 	if (smsc->cbs.on_bind)
 		smsc->cbs.on_bind(s, s->system_id, smsc->arg);
@@ -222,6 +233,7 @@ static void smsc_on_close(m2m_smpp_conn *c, m2m_err why, void *arg)
 		smsc->cbs.on_close(s, smsc->arg);
 	smsc_unlink(smsc, s);
 	m2m_smpp_conn_free(c);
+	m2m_smpp_range_clear(&s->range);
 	free(s);
 }
 
@@ -347,6 +359,7 @@ void m2m_smpp_smsc_free(m2m_smpp_smsc *smsc)
 		m2m_smpp_smsc_session *s = smsc->sessions;
 		smsc->sessions = s->next;
 		m2m_smpp_conn_free(s->conn);
+		m2m_smpp_range_clear(&s->range);
 		free(s);
 	}
 	free(smsc->accounts);
@@ -382,6 +395,46 @@ m2m_smpp_smsc_session *m2m_smpp_smsc_find(const m2m_smpp_smsc *smsc, const char 
 					      strcmp(s->bind_id, system_id) == 0))
 			return s;
 	return NULL;
+}
+
+/* Whether s is a better route than best (of kind best_kind) with match kind k. */
+static bool smsc_better(const m2m_smpp_smsc_session *s, m2m_smpp_range_match_kind k,
+			const m2m_smpp_smsc_session *best, m2m_smpp_range_match_kind best_kind,
+			const char *prefer)
+{
+	bool preferred = prefer != NULL && strcmp(s->bind_id, prefer) == 0;
+
+	if (k == M2M_SMPP_RANGE_NONE || k < best_kind)
+		return false;
+	if (k > best_kind || preferred)
+		return true;
+	return !(prefer != NULL && strcmp(best->bind_id, prefer) == 0) &&
+	       s->bind_no < best->bind_no;
+}
+
+/* A literal range equal to the address wins over a pattern; among equals, the preferred
+ * bind, else the oldest (a stable choice while binds come and go). */
+m2m_smpp_smsc_session *m2m_smpp_smsc_route(const m2m_smpp_smsc *smsc, const char *addr,
+					   const char *prefer)
+{
+	m2m_smpp_smsc_session *best = NULL;
+	m2m_smpp_range_match_kind best_kind = M2M_SMPP_RANGE_NONE;
+
+	for (m2m_smpp_smsc_session *s = smsc ? smsc->sessions : NULL; s; s = s->next) {
+		m2m_smpp_range_match_kind k =
+			s->bound ? m2m_smpp_range_match(&s->range, addr) : M2M_SMPP_RANGE_NONE;
+
+		if (smsc_better(s, k, best, best_kind, prefer)) {
+			best = s;
+			best_kind = k;
+		}
+	}
+	return best;
+}
+
+const char *m2m_smpp_smsc_session_range(const m2m_smpp_smsc_session *s)
+{
+	return s ? s->range.text : "";
 }
 
 const char *m2m_smpp_smsc_session_id(const m2m_smpp_smsc_session *s)

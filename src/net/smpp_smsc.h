@@ -54,6 +54,13 @@ size_t m2m_smpp_smsc_bound_count(const m2m_smpp_smsc *smsc);
  * of account id, or NULL. */
 m2m_smpp_smsc_session *m2m_smpp_smsc_find(const m2m_smpp_smsc *smsc, const char *system_id);
 
+/* The bound session whose bind address_range covers addr (digits, a leading '+' ignored),
+ * or NULL: a range equal to addr first, then a pattern that matches; among equals the bind
+ * whose session id is prefer (may be NULL), else the oldest. Binds without an
+ * address_range are never chosen. docs/smpp.md "Routing". */
+m2m_smpp_smsc_session *m2m_smpp_smsc_route(const m2m_smpp_smsc *smsc, const char *addr,
+					   const char *prefer);
+
 /* Answers a deferred submit_sm. */
 m2m_err m2m_smpp_smsc_respond(m2m_smpp_smsc_session *s, uint32_t seq, uint32_t status,
 			      const char *message_id);
@@ -68,6 +75,8 @@ m2m_err m2m_smpp_smsc_receipt(m2m_smpp_smsc_session *s, const m2m_smpp_pdu *sm,
 /* "#N", unique per bind of this SMSC: answers go back to the bind a command came from even
  * when several ESMEs (SM-SR processes) share one account. */
 const char *m2m_smpp_smsc_session_id(const m2m_smpp_smsc_session *s);
+/* The session's address_range as bound (without a leading '+'; "" for none). */
+const char *m2m_smpp_smsc_session_range(const m2m_smpp_smsc_session *s);
 m2m_smpp_conn *m2m_smpp_smsc_session_conn(const m2m_smpp_smsc_session *s);
 
 #endif

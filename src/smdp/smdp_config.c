@@ -70,10 +70,7 @@ static m2m_err load_smdp(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t 
 
 static m2m_err load_es(m2m_config *c, m2m_smdp_cfg *cfg, char *errbuf, size_t errlen)
 {
-	const m2m_cfg_es_fields f = M2M_CFG_ES_FIELDS_OF(cfg);
-	_Static_assert(sizeof cfg->es_host == sizeof cfg->es_cert &&
-			       sizeof cfg->es_address == sizeof cfg->es_cert,
-		       "[es] strings share one size");
+	M2M_CFG_ES_FIELDS(f, cfg);
 
 	return m2m_cfg_read_es(c, "127.0.0.1:8444", &f, errbuf, errlen);
 }

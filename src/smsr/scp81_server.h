@@ -130,6 +130,10 @@ size_t m2m_scp81_server_pending(const m2m_scp81_server *s,
 /* A session (first POST seen, no 204 yet) is open for the eUICC. */
 bool m2m_scp81_server_in_session(const m2m_scp81_server *s,
 				 const uint8_t eid[M2M_SCP81_EID_LEN]);
+/* Up to cap eUICCs whose session is open with nothing queued or in flight (lingering, or
+ * between a response and the next command) into eids; returns how many. */
+size_t m2m_scp81_server_idle_sessions(const m2m_scp81_server *s,
+				      uint8_t (*eids)[M2M_SCP81_EID_LEN], size_t cap);
 
 /* ---- notifications over HTTPS (scp81_server_notif.c) ----------------------------------- */
 

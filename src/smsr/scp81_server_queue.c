@@ -378,6 +378,18 @@ bool m2m_scp81_server_in_session(const m2m_scp81_server *s,
 	return slot != NULL && slot->in_session;
 }
 
+size_t m2m_scp81_server_idle_sessions(const m2m_scp81_server *s,
+				      uint8_t (*eids)[M2M_SCP81_EID_LEN], size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; s != NULL && s->buckets != NULL && i < s->nbuckets && n < cap; i++)
+		for (const scp81_slot *p = s->buckets[i]; p != NULL && n < cap; p = p->next)
+			if (p->in_session && p->inflight == NULL && p->queued == 0)
+				memcpy(eids[n++], p->eid, M2M_SCP81_EID_LEN);
+	return n;
+}
+
 void m2m_scp81_slots_free(m2m_scp81_server *s)
 {
 	if (s->buckets == NULL)

@@ -67,6 +67,7 @@ typedef struct {
 	char smpp_source[21];
 	unsigned smpp_window;
 	unsigned por_timeout_ms;
+	bool smpp_bind_range; /* the bind claims [smsr] sms_address as its address_range */
 	/* [scp81]: the HTTPS bearer (docs/smsr.md) */
 	bool scp81_enabled;
 	char scp81_listen_host[M2M_SMSR_STR];
@@ -81,6 +82,10 @@ typedef struct {
 	unsigned lease_ms;
 	unsigned poll_ms;
 	unsigned retention_s; /* finished jobs and call records kept this long; 0: forever */
+	/* [notify]: the outbox of Handle*Notification calls (docs/smsr.md "Notifications") */
+	unsigned notify_retry_s;     /* a notification not accepted is retried this long */
+	unsigned notify_backoff_ms;  /* first delay between attempts, doubled each time... */
+	unsigned notify_backoff_max_ms; /* ... up to this */
 	/* [peers], [plma] */
 	size_t npeers;
 	m2m_smsr_peer peers[M2M_SMSR_PEERS_MAX];

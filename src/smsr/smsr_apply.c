@@ -213,19 +213,11 @@ static m2m_err apply_delete(smsr *s, const char *eid, const char *aid, m2m_store
 }
 
 /* The confirmation does not take back `forwarded`: the outbound worker may have delivered
- * the notification before the 3A08's PoR came. */
+ * the notification before the 3A08's PoR came (one conditional UPDATE: M2M_END then). */
 static m2m_err mark_confirmed(smsr *s, const char *eid, int64_t seq)
 {
-	m2m_store_notif nt;
-	m2m_err err;
-
-	memset(&nt, 0, sizeof nt);
-	err = m2m_store_notif_get(s->st, eid, seq, &nt);
-	if (err == M2M_OK && nt.state != M2M_STORE_NOTIF_FORWARDED)
-		err = m2m_store_notif_set_state(s->st, eid, seq, M2M_STORE_NOTIF_CONFIRMED,
-						m2m_store_now_ms());
-	m2m_store_notif_clear(&nt);
-	return err;
+	return m2m_store_notif_advance(s->st, eid, seq, M2M_STORE_NOTIF_CONFIRMED,
+				       m2m_store_now_ms());
 }
 
 static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
@@ -245,8 +237,8 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		return smsr_attr_apply(s, sl->eid, sl->kind, sl->job.aid);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		return M2M_OK; /* the row is CREATED since the request */
-	if (strcmp(sl->kind, SMSR_ES7_KIND_FINALISE) == 0) /* SM-SR2: our address to the card */
-		return smsr_address_queue(s, sl->eid);
+	if (smsr_es7_kind(sl->kind)) /* the card's answer kept; SM-SR2's address, PSK jobs */
+		return smsr_es7_apply(s, sl, r);
 	if (strcmp(sl->kind, "confirm") == 0) {
 		err = mark_confirmed(s, sl->eid, sl->job.seq);
 		if (err == M2M_END)
@@ -255,9 +247,7 @@ static m2m_err apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		for (size_t i = 0; err == M2M_OK && i < r->ndeleted; i++) {
 			char aid[M2M_STORE_AID_SIZE];
 			m2m_eis_hex(r->deleted[i], M2M_ES5_AID_SIZE, aid);
-			err = m2m_store_profile_delete(s->st, sl->eid, aid);
-			if (err == M2M_END)
-				err = M2M_OK;
+			err = smsr_notif_pol1_deleted(s, sl->eid, aid);
 		}
 	}
 	return err;
@@ -274,6 +264,8 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 	err = m2m_store_begin(s->st);
 	if (err == M2M_OK)
 		err = apply(s, sl, r, &gone);
+	if (err == M2M_OK) /* the outbox rows commit with the deletion */
+		err = smsr_notify_deleted(s, sl->eid, &gone); /* nothing unless a profile went */
 	if (err == M2M_OK)
 		err = close_job(s, sl, M2M_STORE_JOB_ANSWERED, &stt, r);
 	if (err == M2M_OK)
@@ -286,7 +278,7 @@ m2m_err smsr_apply_success(smsr *s, const smsr_slot *sl, const m2m_es5_result *r
 	}
 	m2m_info(SMSR_LOG, "job %lld %s %s %s: done", (long long)sl->id, sl->kind, sl->eid,
 		 sl->job.iccid);
-	smsr_notify_deleted(s, sl->eid, &gone); /* nothing unless a profile went */
+	smsr_out_kick(s->out);
 	if (strcmp(sl->kind, "create_isdp") == 0)
 		smsr_es3_create_answer(s, sl, &stt);
 	smsr_es7_job_end(s, sl, r, &stt);

@@ -199,6 +199,13 @@ bool smsr_https_trigger_result(smsr *s, void *ref, const uint8_t eid[M2M_ES5_EID
 		return false;
 	if (r->outcome == M2M_ES5_OK || s->scp81 == NULL)
 		return true;
+	/* The card opened its session, so it got the trigger: a PoR lost with the SMSC link
+	 * must not end that session (the chained state of a download lives in it). */
+	if (m2m_scp81_server_in_session(s->scp81, eid)) {
+		m2m_info(SMSR_LOG, "trigger SMS: %s, but the SCP81 session is open: kept",
+			 m2m_es5_outcome_name(r->outcome));
+		return true;
+	}
 	/* The card never got it or refused it: the queued commands fail now (TRANSPORT, the
 	 * engine retries them) instead of after the trigger time-out. */
 	snprintf(reason, sizeof reason, "trigger SMS: %s, PoR %02X",

@@ -14,10 +14,11 @@ static const char *const known[] = {
 	"smsr.log_format", "smsr.wsdl_dir", "smsr.sms_address",
 	"es.listen", "es.cert", "es.key", "es.ca", "es.address", "es.allow_without_cert",
 	"smpp.host", "smpp.port", "smpp.system_id", "smpp.password", "smpp.source",
-	"smpp.window", "smpp.por_timeout",
+	"smpp.window", "smpp.por_timeout", "smpp.bind_address_range",
 	"scp81.enabled", "scp81.listen", "scp81.trigger_url",
 	"engine.concurrency", "engine.retries", "engine.backoff", "engine.validity",
 	"engine.hold_max", "engine.lease", "engine.poll", "engine.retention",
+	"notify.retry_for", "notify.backoff", "notify.backoff_max",
 	"es1.ci_cert", "es1.smsr_id",
 	"es7.gp_cert", "es7.gp_key",
 	NULL,
@@ -82,10 +83,7 @@ static m2m_err load_smsr(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 
 static m2m_err load_es(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t errlen)
 {
-	const m2m_cfg_es_fields f = M2M_CFG_ES_FIELDS_OF(cfg);
-	_Static_assert(sizeof cfg->es_host == sizeof cfg->es_cert &&
-			       sizeof cfg->es_address == sizeof cfg->es_cert,
-		       "[es] strings share one size");
+	M2M_CFG_ES_FIELDS(f, cfg);
 
 	return m2m_cfg_read_es(c, "127.0.0.1:8443", &f, errbuf, errlen);
 }
@@ -110,6 +108,10 @@ static m2m_err load_smpp(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_t 
 			       errbuf, errlen)))
 		return err;
 	cfg->smpp_port = (uint16_t)port;
+	/* Default on: an SMSC that routes MO SMS by the bind's range then hands us what cards send
+	 * to our address; off for an SMSC that refuses ranges it was not set up with. */
+	if (m2m_config_get_bool(c, "smpp", "bind_address_range", true, &cfg->smpp_bind_range))
+		return m2m_cfg_fail(errbuf, errlen, "%s", m2m_config_error(c));
 	if (cfg->smpp_source[0] == '\0')
 		snprintf(cfg->smpp_source, sizeof cfg->smpp_source, "882999999999999");
 	if (strspn(cfg->smpp_source, "0123456789") != strlen(cfg->smpp_source))
@@ -179,6 +181,13 @@ static m2m_err load_engine(m2m_config *c, m2m_smsr_cfg *cfg, char *errbuf, size_
 	    (err = m2m_cfg_num(c, "engine", "poll", 100, 5, 60000, &cfg->poll_ms, errbuf, errlen)) ||
 	    (err = m2m_cfg_num(c, "engine", "retention", 30 * 86400, 0, 3650 * 86400,
 			       &cfg->retention_s, errbuf, errlen)))
+		return err;
+	if ((err = m2m_cfg_num(c, "notify", "retry_for", 86400, 1, 30 * 86400,
+			       &cfg->notify_retry_s, errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "notify", "backoff", 10000, 10, 3600000,
+			       &cfg->notify_backoff_ms, errbuf, errlen)) ||
+	    (err = m2m_cfg_num(c, "notify", "backoff_max", 900000, 10, 86400000,
+			       &cfg->notify_backoff_max_ms, errbuf, errlen)))
 		return err;
 	/* A lease outlives one command: every packet's PoR time-out plus slack. */
 	if (cfg->lease_ms == 0)

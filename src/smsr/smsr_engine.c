@@ -1,9 +1,10 @@
 /* The ES5 job engine (docs/smsr.md "Engine"): leases due jobs from the store (serial per
- * eUICC by the store's claim rule, parallel across eUICCs up to [engine] concurrency), sends
- * each command set through the SMS bearer, or the HTTPS one for eUICCs that have it
- * (smsr_bearer_https.c), and ends the job from the card's answer: success
- * into the EIS, refusals as FAILED, bearer failures retried with back-off until the retries
- * or the validity period run out. Runs on the loop thread. */
+ * eUICC by the store's claim rule, parallel across eUICCs up to [engine] concurrency, plus a
+ * reserve for eUICCs in an SCP81 session: smsr_engine_claim), sends each command set through
+ * the SMS bearer, or the HTTPS one for eUICCs that have it (smsr_bearer_https.c), and ends
+ * the job from the card's answer: success into the EIS, refusals as FAILED, bearer failures
+ * retried with back-off until the retries or the validity period run out. Runs on the loop
+ * thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,28 @@ static bool bearer_busy(smsr *s, const smsr_slot *sl)
 	       m2m_sms_bearer_busy(s->sms, sl->eid_bin);
 }
 
+/* The validity period is over. A job sent before (a lost PoR, a crash after the send) may
+ * have run on the card: its EXPIRED says the outcome is unknown, for the caller to audit. */
+static void expired(smsr *s, smsr_slot *sl)
+{
+	m2m_ws_exec_status stt;
+
+	if (sl->attempts == 0) {
+		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
+				  M2M_WS_REASON_NO_RESPONSE, NULL,
+				  "the validity period ended before the command could run");
+	} else {
+		m2m_warn(SMSR_LOG, "job %lld (%s %s): expired after %d send(s), outcome unknown",
+			 (long long)sl->id, sl->kind, sl->eid, sl->attempts);
+		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
+				  M2M_WS_REASON_NO_RESPONSE, NULL,
+				  "the validity period ended; the command was sent %d time(s) without"
+				  " an answer and may have run on the eUICC: outcome unknown",
+				  sl->attempts);
+	}
+	smsr_finish(s, sl, M2M_STORE_JOB_EXPIRED, &stt);
+}
+
 /* Takes a claimed job into a free slot; returns the slot when it is to go by SMS (sent with
  * the claim's others by send_sms), NULL when it was dealt with here. Inside the claim's
  * transaction (in_txn) a job that would end any other way (each of those runs its own
@@ -329,10 +352,10 @@ static smsr_slot *start(smsr *s, const m2m_store_job *job, int64_t now, bool in_
 	m2m_ws_exec_status stt;
 	bool https;
 
-	for (size_t i = 0; i < s->cfg->concurrency; i++)
+	for (size_t i = 0; i < smsr_engine_slots(s); i++)
 		if (s->slots[i].used && s->slots[i].waits_bearer && s->slots[i].id == job->id)
 			return NULL; /* waits for the bearer, its lease ran out: renewed, as is */
-	for (size_t i = 0; i < s->cfg->concurrency && sl == NULL; i++)
+	for (size_t i = 0; i < smsr_engine_slots(s) && sl == NULL; i++)
 		if (!s->slots[i].used)
 			sl = &s->slots[i];
 	if (sl == NULL) {
@@ -375,10 +398,7 @@ static smsr_slot *start(smsr *s, const m2m_store_job *job, int64_t now, bool in_
 	if (job->deadline_ms > 0 && now > job->deadline_ms) {
 		if (in_txn)
 			goto later;
-		m2m_ws_status_set(&stt, M2M_WS_EXPIRED, M2M_WS_SUBJ_FUNCTION,
-				  M2M_WS_REASON_NO_RESPONSE, NULL,
-				  "the validity period ended before the command could run");
-		smsr_finish(s, sl, M2M_STORE_JOB_EXPIRED, &stt);
+		expired(s, sl);
 		slot_free(s, sl);
 		return NULL;
 	}
@@ -428,22 +448,70 @@ static bool start_all(smsr *s, m2m_store_job *jobs, bool *later, size_t n, bool 
 	return k > 0 || in_txn ? send_sms(s, sms, k, now, in_txn) : true;
 }
 
+/* The session reserve: slots beyond [engine] concurrency that only jobs of eUICCs with an
+ * open SCP81 session may take (claim_sessions). The second step of a download or of an SM-SR
+ * change must reach the card in the session of the first, which lingers 20 s at most: it
+ * must not wait for a slot held by jobs waiting for cards that do not answer. Such a job is
+ * one HTTPS round trip, so a few slots carry many. */
+#define SESSION_RESERVE_DIV 4
+
+static size_t reserve_of(const smsr *s)
+{
+	return s->cfg->concurrency / SESSION_RESERVE_DIV + 1;
+}
+
+size_t smsr_engine_slots(const smsr *s)
+{
+	return s->cfg->concurrency + reserve_of(s);
+}
+
+/* Up to max idle SCP81 sessions (at most SESSION_CLAIM_MAX a turn) whose eUICCs' jobs need no
+ * SMS now: their bearer is HTTPS, so the job goes into the open session. eids_hex gets the
+ * EIDs, ptrs points at them. Without the SMSC each is checked (an eUICC that lost its HTTPS
+ * capability would go by SMS and fail); with it the SMS bearer can take any. */
+#define SESSION_CLAIM_MAX 64
+
+static size_t session_eids(smsr *s, size_t max, bool sms_up,
+			   char eids_hex[][M2M_STORE_EID_SIZE], const char *ptrs[])
+{
+	uint8_t bin[SESSION_CLAIM_MAX][M2M_SCP81_EID_LEN];
+	size_t n, k = 0;
+
+	n = m2m_scp81_server_idle_sessions(s->scp81, bin, max < SESSION_CLAIM_MAX ? max
+									   : SESSION_CLAIM_MAX);
+	for (size_t i = 0; i < n; i++) {
+		eid_hex(bin[i], eids_hex[k]);
+		if (!sms_up && !smsr_https_for(s, eids_hex[k]))
+			continue;
+		ptrs[k] = eids_hex[k];
+		k++;
+	}
+	return k;
+}
+
+/* Leases up to room due jobs: any eUICC's (eids NULL), or the heads of eids only. */
+static m2m_err claim_jobs(smsr *s, const char *const *eids, size_t neids, size_t room,
+			  int64_t now, m2m_store_job **jobs, size_t *n)
+{
+	if (eids == NULL)
+		return m2m_store_job_claim(s->st, s->cfg->worker, now, s->cfg->lease_ms, room, jobs,
+					   n);
+	return m2m_store_job_claim_eids(s->st, s->cfg->worker, now, s->cfg->lease_ms, eids,
+					neids, jobs, n);
+}
+
 /* The claim and the SMS sends it allows share one transaction (send_sms); jobs that end
  * otherwise start after its commit, each in its own. Without a transaction (begin failed),
  * every call commits on its own. */
-void smsr_engine_claim(smsr *s)
+static void claim_run(smsr *s, const char *const *eids, size_t neids, size_t room)
 {
 	m2m_store_job *jobs = NULL;
 	bool *later = NULL, txn, undone = false;
-	size_t n = 0, room;
+	size_t n = 0;
 	int64_t now = m2m_store_now_ms();
 
-	if (s->stopping || !m2m_sms_bearer_bound(s->sms) || s->inflight >= s->cfg->concurrency)
-		return;
-	room = s->cfg->concurrency - s->inflight;
 	txn = m2m_store_begin(s->st) == M2M_OK;
-	if (m2m_store_job_claim(s->st, s->cfg->worker, now, s->cfg->lease_ms, room, &jobs, &n) !=
-	    M2M_OK) {
+	if (claim_jobs(s, eids, neids, room, now, &jobs, &n) != M2M_OK) {
 		m2m_error(SMSR_LOG, "claim: %s", m2m_store_errmsg(s->st));
 		if (txn)
 			m2m_store_rollback(s->st);
@@ -469,6 +537,35 @@ void smsr_engine_claim(smsr *s)
 	m2m_store_job_list_free(jobs, n);
 }
 
+/* The heads of eUICCs in an idle SCP81 session, into any free slot, the reserve included:
+ * they need neither a trigger nor the SMSC. */
+static void claim_sessions(smsr *s, bool sms_up)
+{
+	char hex[SESSION_CLAIM_MAX][M2M_STORE_EID_SIZE];
+	const char *eids[SESSION_CLAIM_MAX];
+	size_t room = smsr_engine_slots(s) - s->inflight, n;
+
+	n = session_eids(s, room, sms_up, hex, eids);
+	if (n > 0)
+		claim_run(s, eids, n, room);
+}
+
+/* Any due job while the SMSC link is up and [engine] concurrency is not reached; then, when
+ * those slots are full or the link is down, the jobs that go into an open SCP81 session. */
+void smsr_engine_claim(smsr *s)
+{
+	bool sms_up;
+
+	if (s->stopping)
+		return;
+	sms_up = m2m_sms_bearer_bound(s->sms);
+	if (sms_up && s->inflight < s->cfg->concurrency)
+		claim_run(s, NULL, 0, s->cfg->concurrency - s->inflight);
+	if (s->scp81 != NULL && !s->stopping && s->inflight < smsr_engine_slots(s) &&
+	    (!sms_up || s->inflight >= s->cfg->concurrency))
+		claim_sessions(s, sms_up);
+}
+
 /* The slot's job waited for the bearer (start): it goes now, or waits on while the bearer
  * is still busy for its eUICC. */
 static void resume_waiting(smsr *s, smsr_slot *sl)
@@ -490,7 +587,7 @@ static void resume_waiting(smsr *s, smsr_slot *sl)
  * eUICC waiting for it go now (eid NULL: every waiting job whose bearer is free). */
 static void bearer_free(smsr *s, const uint8_t *eid)
 {
-	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency && !s->stopping; i++) {
+	for (size_t i = 0; s->slots != NULL && i < smsr_engine_slots(s) && !s->stopping; i++) {
 		smsr_slot *sl = &s->slots[i];
 		if (sl->used && sl->waits_bearer &&
 		    (eid == NULL || memcmp(sl->eid_bin, eid, M2M_ES5_EID_SIZE) == 0))
@@ -526,6 +623,14 @@ static bool needs_verification(const smsr_slot *sl, const m2m_es5_result *r)
 	return !sl->verifying && sl->attempts > 0 && state_change &&
 	       r->outcome == M2M_ES5_SW_ERROR &&
 	       (r->sw == 0x6985 || r->sw == 0x6A88 || r->sw == 0x6A82);
+}
+
+/* A 3A08 re-executed (after a crash or a lost PoR) that the card answers 6A88: the first
+ * send confirmed the notification, the card dropped it then. */
+static bool confirmed_before(const smsr_slot *sl, const m2m_es5_result *r)
+{
+	return sl->attempts > 0 && strcmp(sl->kind, "confirm") == 0 &&
+	       r->outcome == M2M_ES5_SW_ERROR && r->sw == 0x6A88;
 }
 
 static void card_refused(smsr *s, smsr_slot *sl, const m2m_es5_result *r)
@@ -588,6 +693,8 @@ void smsr_on_result(m2m_sms_bearer *b, void *ref, const uint8_t eid[M2M_ES5_EID_
 		smsr_finish(s, sl, M2M_STORE_JOB_FAILED, &stt);
 		goto done;
 	}
+	if (confirmed_before(sl, r))
+		goto success;
 	if (needs_verification(sl, r)) {
 		/* The first send may have done it before the crash or the lost PoR. */
 		if (strcmp(sl->kind, "delete") == 0)
@@ -644,7 +751,7 @@ m2m_err smsr_engine_start(smsr *s)
 	struct timeval tv = {.tv_sec = s->cfg->poll_ms / 1000,
 			     .tv_usec = (s->cfg->poll_ms % 1000) * 1000};
 
-	s->slots = calloc(s->cfg->concurrency, sizeof *s->slots);
+	s->slots = calloc(smsr_engine_slots(s), sizeof *s->slots);
 	s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
 	if (s->slots == NULL || s->tick == NULL || event_add(s->tick, &tv) != 0)
 		return M2M_ERR_NOMEM;
@@ -659,7 +766,7 @@ void smsr_engine_stop(smsr *s)
 	if (s->tick != NULL)
 		event_free(s->tick);
 	s->tick = NULL;
-	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency; i++)
+	for (size_t i = 0; s->slots != NULL && i < smsr_engine_slots(s); i++)
 		if (s->slots[i].used) {
 			m2m_store_job_release(s->st, s->slots[i].id, s->cfg->worker);
 			smsr_job_clear(&s->slots[i].job);

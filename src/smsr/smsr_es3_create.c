@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "smsr/eis.h"
+#include "smsr/smsr_es3_queue.h"
 #include "smsr/smsr_es3_repeat.h"
 
 /* As SendData's linger (smsr_es3_senddata.c): below the card's HTTP time-out, far above an
@@ -137,72 +138,58 @@ static bool allocate(smsr *s, const m2m_ws_call *call, m2m_store_profile *p, uin
 	return true;
 }
 
-/* Inside the open transaction, after the call's record: the checks (an ICCID taken by the
- * call's own row is a repeat's, answered before), the row and the job. False with stt set;
- * the caller rolls back. */
-static bool queue(smsr *s, const m2m_ws_call *call, const m2m_store_eis *e,
-		  m2m_store_profile *p, const m2m_ws_deferred *d, const m2m_ws_hold *hold,
-		  uint64_t vp, int64_t *id, m2m_ws_exec_status *stt)
+/* The queue step's own: the eUICC's EIS (read before) and the profile row it fills. */
+typedef struct {
+	const m2m_store_eis *e;
+	m2m_store_profile *p;
+} create_step;
+
+/* smsr_es3_queue's step: the checks (an ICCID taken by the call's own row is a repeat's,
+ * answered before), the row and the job. */
+static bool queue(smsr *s, const smsr_es3_req *rq, void *arg, int64_t *id,
+		  m2m_ws_exec_status *stt)
 {
-	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	const create_step *cs = arg;
+	const m2m_ws_node *body = m2m_ws_msg_body(rq->call->msg);
 	smsr_job j;
 	uint32_t mem = 0;
 
-	if (!check_request(s, body, e, p, &mem, stt) || !allocate(s, call, p, mem, stt))
+	if (!check_request(s, body, cs->e, cs->p, &mem, stt) ||
+	    !allocate(s, rq->call, cs->p, mem, stt))
 		return false;
-	fill_job(&j, call, p, d, hold, mem);
-	if (m2m_store_profile_put(s->st, p) != M2M_OK ||
-	    smsr_job_queue(s->st, p->eid, "create_isdp", &j,
-			   m2m_store_now_ms() + (int64_t)vp * 1000, id) != M2M_OK) {
+	fill_job(&j, rq->call, cs->p, rq->d, rq->hold, mem);
+	if (m2m_store_profile_put(s->st, cs->p) != M2M_OK) {
 		smsr_es3_store_failed(s, stt);
 		return false;
 	}
-	return true;
+	return smsr_es3_queue_job(s, rq, "create_isdp", &j, id, stt);
 }
 
 m2m_ws_reply smsr_es3_create_isdp(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
-	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
 	m2m_ws_exec_status stt;
 	m2m_store_eis e;
 	m2m_store_profile p;
 	m2m_ws_deferred d;
-	m2m_ws_hold *hold = NULL;
+	create_step cs = {.e = &e, .p = &p};
+	smsr_es3_req rq;
 	int64_t id = 0;
-	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
+	smsr_es3_queued q;
 
 	memset(&e, 0, sizeof e);
 	memset(&p, 0, sizeof p);
-	memset(&d, 0, sizeof d);
-	if (!smsr_es3_read_eid(body, p.eid, &stt) || !smsr_es3_find_eis(s, p.eid, &e, &stt))
+	if (!smsr_es3_req_read(s, call, p.eid, &e, &d, &rq, &stt))
 		goto refused;
-	/* The answer form first: a repeat is answered on it (a hold begun must be answered:
-	 * the ws server does it on a NOW reply). */
-	if (!smsr_es3_answer_mode(call, &d, &hold, &stt))
+	q = smsr_es3_queue(s, &rq, queue, &cs, &id, resp, &reply, &stt);
+	if (q == SMSR_ES3_REFUSED)
 		goto refused;
-	if (m2m_store_begin(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt);
-		goto refused;
-	}
-	if (!smsr_es3_dedup(s, call, p.eid, &d, hold, vp, resp, &reply)) {
-		m2m_store_rollback(s->st);
+	if (q == SMSR_ES3_REPEAT)
 		goto out;
-	}
-	if (!queue(s, call, &e, &p, &d, hold, vp, &id, &stt)) {
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
-	if (m2m_store_commit(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s, ISD-P %s%s", call->fn->name,
 		 call->caller->id, (long long)id, p.eid, p.iccid, p.isdp_aid,
-		 hold != NULL ? " (held)" : "");
-	smsr_engine_kick(s);
-	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
+		 rq.hold != NULL ? " (held)" : "");
+	reply = smsr_es3_queued_reply(s, &rq, id, resp);
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, p.eid, p.iccid);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "smsr/smsr_es3_repeat.h"
+#include "smsr/smsr_es3_queue.h"
 
 static const char *kind_of(m2m_ws_fn fn, m2m_smsr_action *act)
 {
@@ -58,74 +58,48 @@ static bool check(smsr *s, const m2m_ws_call *call, const char *eid, m2m_smsr_ac
 	return m2m_smsr_pol2_allows(act, p, enabled_of(s, eid, &en) ? &en : NULL, stt);
 }
 
-/* Inside the open transaction, after the call's record: the checks (after it, so that a
- * repeat of a DeleteISDP whose row is gone still gets its answer), then the job. False with
- * stt set; the caller rolls back. */
-static bool queue(smsr *s, const m2m_ws_call *call, const char *eid, const m2m_ws_deferred *d,
-		  const m2m_ws_hold *hold, uint64_t vp, m2m_store_profile *p, int64_t *id,
+/* smsr_es3_queue's step: the checks (after the call's record, so that a repeat of a
+ * DeleteISDP whose row is gone still gets its answer), then the job; arg: the profile. */
+static bool queue(smsr *s, const smsr_es3_req *rq, void *arg, int64_t *id,
 		  m2m_ws_exec_status *stt)
 {
+	m2m_store_profile *p = arg;
 	m2m_smsr_action act;
-	const char *kind = kind_of(call->fn->id, &act);
+	const char *kind = kind_of(rq->call->fn->id, &act);
 	smsr_job j;
 
-	if (!check(s, call, eid, act, p, stt))
+	if (!check(s, rq->call, rq->eid, act, p, stt))
 		return false;
-	smsr_job_for_profile(&j, call, p, d, hold);
-	if (smsr_job_queue(s->st, eid, kind, &j, m2m_store_now_ms() + (int64_t)vp * 1000, id) !=
-	    M2M_OK) {
-		smsr_es3_store_failed(s, stt);
-		return false;
-	}
-	return true;
+	smsr_job_for_profile(&j, rq->call, p, rq->d, rq->hold);
+	return smsr_es3_queue_job(s, rq, kind, &j, id, stt);
 }
 
 m2m_ws_reply smsr_es3_profile_call(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
-	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
 	m2m_ws_exec_status stt;
-	m2m_store_eis e;
 	m2m_store_profile p;
 	m2m_ws_deferred d;
-	m2m_ws_hold *hold = NULL;
 	char eid[M2M_STORE_EID_SIZE] = "";
+	smsr_es3_req rq;
 	int64_t id = 0;
-	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
-	bool ok;
+	smsr_es3_queued q;
 
-	memset(&e, 0, sizeof e);
 	memset(&p, 0, sizeof p);
-	memset(&d, 0, sizeof d);
-	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
-	m2m_store_eis_clear(&e);
-	if (!ok || !smsr_es3_answer_mode(call, &d, &hold, &stt))
+	if (!smsr_es3_req_read(s, call, eid, NULL, &d, &rq, &stt))
 		goto refused;
-	if (m2m_store_begin(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt);
+	q = smsr_es3_queue(s, &rq, queue, &p, &id, resp, &reply, &stt);
+	if (q == SMSR_ES3_REFUSED)
 		goto refused;
-	}
-	if (!smsr_es3_dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
-		m2m_store_rollback(s->st);
+	if (q == SMSR_ES3_REPEAT)
 		goto out;
-	}
-	if (!queue(s, call, eid, &d, hold, vp, &p, &id, &stt)) {
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
-	if (m2m_store_commit(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s %s%s", call->fn->name, call->caller->id,
-		 (long long)id, eid, p.iccid, hold != NULL ? " (held)" : "");
+		 (long long)id, eid, p.iccid, rq.hold != NULL ? " (held)" : "");
 	/* The SM-DP acts on its profile: an ES8 exchange it left open on the eUICC is over
 	 * (the error sub-routine's DeleteISDP must not wait for it to time out). */
 	smsr_chain_set(s, eid, false);
-	smsr_engine_kick(s);
 	/* Held: smsr_answer completes it (the job's fn is set). */
-	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
+	reply = smsr_es3_queued_reply(s, &rq, id, resp);
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, eid, p.iccid);

@@ -22,6 +22,7 @@
 #include "core/tlv.h"
 #include "crypto/hash.h"
 #include "smsr/smsr_es8_route.h"
+#include "smsr/smsr_es3_queue.h"
 #include "smsr/smsr_es3_repeat.h"
 #include "store/store_gcm.h"
 
@@ -209,36 +210,39 @@ static const char *route_name(int route)
 	return route == SMSR_ROUTE_ISDR ? "ISD-R" : route == SMSR_ROUTE_ISDP ? "ISD-P" : "ISD-P SCP03t";
 }
 
-/* Inside the open transaction, after the call's record: the checks, Data sealed into the
- * job, the job. False with stt set; the caller rolls back. */
-static bool queue(smsr *s, const m2m_ws_call *call, const char *eid, const m2m_ws_deferred *d,
-		  const m2m_ws_hold *hold, uint64_t vp, smsr_job *j, int64_t *id, size_t *len,
+/* The queue step's own: the job it fills, and Data's length (for the log). */
+typedef struct {
+	smsr_job *j;
+	size_t len;
+} senddata_step;
+
+/* smsr_es3_queue's step: the checks, Data sealed into the job, the job. */
+static bool queue(smsr *s, const smsr_es3_req *rq, void *arg, int64_t *id,
 		  m2m_ws_exec_status *stt)
 {
-	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
+	senddata_step *ss = arg;
+	smsr_job *j = ss->j;
+	const m2m_ws_call *call = rq->call;
 	m2m_store_profile p;
 	char aid[M2M_STORE_AID_SIZE] = "";
 	bool ok = false;
 
 	memset(&p, 0, sizeof p);
 	j->ucp = call->fn->id == M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS;
-	if (!(j->ucp ? check_profile(s, call, eid, aid, &p, stt)
-		     : check_isdp(s, call, eid, aid, &p, stt)))
+	if (!(j->ucp ? check_profile(s, call, rq->eid, aid, &p, stt)
+		     : check_isdp(s, call, rq->eid, aid, &p, stt)))
 		goto out;
 	snprintf(j->iccid, sizeof j->iccid, "%s", p.iccid); /* for the audit of a refusal too */
-	if (!read_data(s, body, eid, j, stt))
+	if (!read_data(s, m2m_ws_msg_body(call->msg), rq->eid, j, stt))
 		goto out;
-	*len = j->es8.len;
+	ss->len = j->es8.len;
 	if (seal(s, &j->es8) != M2M_OK) {
 		m2m_ws_status_set(stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
 				  M2M_WS_REASON_EXECUTION_ERROR, NULL, "Data cannot be sealed");
 		goto out;
 	}
-	fill_job(j, call, aid, d, hold);
-	ok = smsr_job_queue(s->st, eid, "senddata", j, m2m_store_now_ms() + (int64_t)vp * 1000,
-			    id) == M2M_OK;
-	if (!ok)
-		smsr_es3_store_failed(s, stt);
+	fill_job(j, call, aid, rq->d, rq->hold);
+	ok = smsr_es3_queue_job(s, rq, "senddata", j, id, stt);
 out:
 	m2m_store_profile_clear(&p);
 	return ok;
@@ -246,51 +250,32 @@ out:
 
 m2m_ws_reply smsr_es3_send_data(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 {
-	const m2m_ws_node *body = m2m_ws_msg_body(call->msg);
 	m2m_ws_exec_status stt;
-	m2m_store_eis e;
 	m2m_ws_deferred d;
-	m2m_ws_hold *hold = NULL;
 	smsr_job j;
+	senddata_step ss = {.j = &j};
 	char eid[M2M_STORE_EID_SIZE] = "";
+	smsr_es3_req rq;
 	int64_t id = 0;
-	uint64_t vp = call->validity_period ? call->validity_period : s->cfg->validity_s;
 	m2m_ws_reply reply = M2M_WS_REPLY_NOW;
-	size_t n = 0;
-	bool ok;
+	smsr_es3_queued q;
 
-	memset(&e, 0, sizeof e);
-	memset(&d, 0, sizeof d);
 	smsr_job_init(&j);
-	ok = smsr_es3_read_eid(body, eid, &stt) && smsr_es3_find_eis(s, eid, &e, &stt);
-	m2m_store_eis_clear(&e);
-	if (!ok || !smsr_es3_answer_mode(call, &d, &hold, &stt))
+	if (!smsr_es3_req_read(s, call, eid, NULL, &d, &rq, &stt))
 		goto refused;
-	if (m2m_store_begin(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt);
+	q = smsr_es3_queue(s, &rq, queue, &ss, &id, resp, &reply, &stt);
+	if (q == SMSR_ES3_REFUSED)
 		goto refused;
-	}
-	if (!smsr_es3_dedup(s, call, eid, &d, hold, vp, resp, &reply)) {
-		m2m_store_rollback(s->st);
+	if (q == SMSR_ES3_REPEAT)
 		goto out;
-	}
-	if (!queue(s, call, eid, &d, hold, vp, &j, &id, &n, &stt)) {
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
-	if (m2m_store_commit(s->st) != M2M_OK) {
-		smsr_es3_store_failed(s, &stt); /* before the rollback: its message */
-		m2m_store_rollback(s->st);
-		goto refused;
-	}
 	/* The exchange goes on: this SendData runs before the eUICC's other jobs. */
 	if (smsr_chain_open(s, eid) && m2m_store_job_make_head(s->st, id) != M2M_OK)
 		m2m_warn(SMSR_LOG, "job %lld: cannot run before the eUICC's other jobs", (long long)id);
 	m2m_info(SMSR_LOG, "%s from %s: job %lld for %s ISD-P %s, %zu bytes for the %s%s%s",
-		 call->fn->name, call->caller->id, (long long)id, eid, j.aid, n,
-		 route_name(j.route), j.more ? ", more to do" : "", hold != NULL ? " (held)" : "");
-	smsr_engine_kick(s);
-	reply = hold != NULL ? smsr_es3_hold(s, hold, id, call, vp, resp) : M2M_WS_REPLY_LATER;
+		 call->fn->name, call->caller->id, (long long)id, eid, j.aid, ss.len,
+		 route_name(j.route), j.more ? ", more to do" : "",
+		 rq.hold != NULL ? " (held)" : "");
+	reply = smsr_es3_queued_reply(s, &rq, id, resp);
 	goto out;
 refused:
 	smsr_es3_refuse(s, call, resp, &stt, eid, j.iccid);

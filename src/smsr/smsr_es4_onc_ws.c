@@ -7,7 +7,7 @@
 
 #include "core/log.h"
 #include "smsr/smsr_es4_list.h"
-#include "smsr/smsr_es4_more.h"
+#include "smsr/smsr_es4_list_ws.h"
 
 /* ONCNotificationType of the schema, in the order an answer lists them. */
 static const struct {
@@ -88,21 +88,15 @@ m2m_ws_reply smsr_es4_set_onc(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 	if (!smsr_es4_more_mno(s, call, mno, &stt) ||
 	    !read_type(body, "Onc/ProfileType", true, type, &stt) || !read_bits(body, &bits, &stt))
 		goto out;
-	err = m2m_ws_get_bool(body, "Remove", &remove);
-	if (err != M2M_OK && err != M2M_END) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  NULL, "Remove: true or false expected");
+	if (!smsr_es4_list_flag(body, "Remove", false, &remove, &stt))
 		goto out;
-	}
 	/* Remove wins over the Notification list; removing no entry leaves what was asked. */
 	err = remove ? m2m_smsr_onc_delete(s->st, mno, type)
 		     : m2m_smsr_onc_set(s->st, mno, type, bits);
-	if (err == M2M_ERR_ARG)
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROFILE_TYPE,
-				  M2M_WS_REASON_INVALID, NULL, "ProfileType not accepted");
-	else if (err != M2M_OK && err != M2M_END)
-		smsr_es4_more_list_failed(s, err, &stt);
-	else if (remove)
+	if (smsr_es4_list_change_failed(s, err, M2M_WS_SUBJ_PROFILE_TYPE, NULL, "ProfileType",
+					&stt))
+		goto out;
+	if (remove)
 		done(&stt, mno, type, err == M2M_OK ? "removed" : "did not exist", 0);
 	else
 		done(&stt, mno, type, bits ? "set" : "set to none", bits);
@@ -114,14 +108,24 @@ out:
 static m2m_err add_onc(m2m_ws_msg *resp, const m2m_smsr_entry *e)
 {
 	m2m_ws_node *o = NULL;
-	m2m_err err = m2m_ws_add(resp, NULL, "Onc", NULL, &o);
+	m2m_err err = smsr_es4_list_element(resp, "Onc", "ProfileType", e->b, &o);
 
-	if (err == M2M_OK)
-		err = m2m_ws_add(resp, o, "ProfileType", e->b, NULL);
 	for (size_t k = 0; k < NKINDS && err == M2M_OK; k++)
 		if (e->bits & kinds[k].bit)
 			err = m2m_ws_add(resp, o, "Notification", kinds[k].name, NULL);
 	return err;
+}
+
+/* GetONC's filter: the caller's own entries, of one ProfileType when it gave one. */
+typedef struct {
+	const char *mno, *type;
+} onc_filter;
+
+static bool onc_keep(const void *arg, const m2m_smsr_entry *e)
+{
+	const onc_filter *f = arg;
+
+	return strcmp(e->a, f->mno) == 0 && (f->type[0] == '\0' || strcmp(e->b, f->type) == 0);
 }
 
 m2m_ws_reply smsr_es4_get_onc(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
@@ -130,24 +134,15 @@ m2m_ws_reply smsr_es4_get_onc(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp
 	m2m_ws_exec_status stt;
 	m2m_smsr_entry *e = NULL;
 	char mno[M2M_STORE_ID_SIZE], type[M2M_STORE_TEXT_SIZE];
+	onc_filter f = {.mno = mno, .type = type};
 	size_t n = 0, shown = 0;
-	m2m_err err = M2M_OK;
+	m2m_err err;
 
 	if (!smsr_es4_more_mno(s, call, mno, &stt) ||
 	    !read_type(body, "ProfileType", false, type, &stt))
 		goto out;
-	if ((err = m2m_smsr_onc_list(s->st, &e, &n)) != M2M_OK) {
-		smsr_es4_more_list_failed(s, err, &stt);
-		goto out;
-	}
-	/* The caller's own entries only. */
-	for (size_t i = 0; i < n && err == M2M_OK; i++)
-		if (strcmp(e[i].a, mno) == 0 && (type[0] == '\0' || strcmp(e[i].b, type) == 0) &&
-		    (err = add_onc(resp, &e[i])) == M2M_OK)
-			shown++;
-	if (err != M2M_OK)
-		smsr_es4_more_list_failed(s, err, &stt);
-	else
+	err = m2m_smsr_onc_list(s->st, &e, &n);
+	if (smsr_es4_list_answer(s, err, e, n, onc_keep, &f, add_onc, resp, &shown, &stt))
 		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL,
 				  "%zu ONC entr%s of '%s'", shown, shown == 1 ? "y" : "ies", mno);
 out:

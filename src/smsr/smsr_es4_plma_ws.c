@@ -7,7 +7,7 @@
 
 #include "core/config_read.h"
 #include "core/log.h"
-#include "smsr/smsr_es4_more.h"
+#include "smsr/smsr_es4_list_ws.h"
 
 /* M2MSPIdType of the schema: [A-Za-z0-9._-]{1,64}. An entry the CLI or [plma] stored in
  * another form cannot be listed in a valid answer. */
@@ -55,19 +55,11 @@ m2m_ws_reply smsr_es4_set_plma(smsr *s, const m2m_ws_call *call, m2m_ws_msg *res
 
 	if (!smsr_es4_more_mno(s, call, mno, &stt) || !read_sp(s, body, true, sp, &stt))
 		goto out;
-	if (m2m_ws_get_bool(body, "Authorised", &grant) != M2M_OK) {
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  NULL, "Authorised: true or false expected");
+	if (!smsr_es4_list_flag(body, "Authorised", true, &grant, &stt))
 		goto out;
-	}
 	err = grant ? m2m_smsr_plma_set(s->st, s->cfg, sp, mno, &added)
 		    : m2m_smsr_plma_delete(s->st, s->cfg, sp, mno);
-	if (err == M2M_ERR_ARG)
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_FUNCTION, M2M_WS_REASON_INVALID,
-				  sp, "M2MSP-id not accepted");
-	else if (err != M2M_OK && err != M2M_END)
-		smsr_es4_more_list_failed(s, err, &stt);
-	else
+	if (!smsr_es4_list_change_failed(s, err, M2M_WS_SUBJ_FUNCTION, sp, "M2MSP-id", &stt))
 		/* Withdrawing a PLMA that does not exist leaves what was asked: success. */
 		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL,
 				  "PLMA of '%s' on profiles of '%s' %s", sp, mno,
@@ -81,13 +73,29 @@ out:
 static m2m_err add_plma(m2m_ws_msg *resp, const m2m_smsr_entry *e)
 {
 	m2m_ws_node *p = NULL;
-	m2m_err err = m2m_ws_add(resp, NULL, "Plma", NULL, &p);
+	m2m_err err = smsr_es4_list_element(resp, "Plma", "Mno-id", e->b, &p);
 
-	if (err == M2M_OK)
-		err = m2m_ws_add(resp, p, "Mno-id", e->b, NULL);
-	if (err == M2M_OK)
-		err = m2m_ws_add(resp, p, "M2MSP-id", e->a, NULL);
-	return err;
+	return err == M2M_OK ? m2m_ws_add(resp, p, "M2MSP-id", e->a, NULL) : err;
+}
+
+/* GetPLMA's filter: the caller's own PLMAs (another MNO's are not its business), of one
+ * M2M SP when it named one, and only those the schema can carry. */
+typedef struct {
+	const char *mno, *sp;
+} plma_filter;
+
+static bool plma_keep(const void *arg, const m2m_smsr_entry *e)
+{
+	const plma_filter *f = arg;
+
+	if (strcmp(e->b, f->mno) != 0 || (f->sp[0] != '\0' && strcmp(e->a, f->sp) != 0))
+		return false;
+	if (!fits_schema(e->a)) {
+		m2m_warn(SMSR_LOG, "GetPLMA: '%s' is not an M2MSP-id the schema allows: left out",
+			 e->a);
+		return false;
+	}
+	return true;
 }
 
 m2m_ws_reply smsr_es4_get_plma(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
@@ -96,31 +104,15 @@ m2m_ws_reply smsr_es4_get_plma(smsr *s, const m2m_ws_call *call, m2m_ws_msg *res
 	m2m_ws_exec_status stt;
 	m2m_smsr_entry *e = NULL;
 	char mno[M2M_STORE_ID_SIZE], sp[M2M_STORE_ID_SIZE];
+	plma_filter f = {.mno = mno, .sp = sp};
 	size_t n = 0, shown = 0;
 	bool from_store = false;
-	m2m_err err = M2M_OK;
+	m2m_err err;
 
 	if (!smsr_es4_more_mno(s, call, mno, &stt) || !read_sp(s, body, false, sp, &stt))
 		goto out;
-	if ((err = m2m_smsr_plma_list(s->st, s->cfg, &e, &n, &from_store)) != M2M_OK) {
-		smsr_es4_more_list_failed(s, err, &stt);
-		goto out;
-	}
-	/* The caller's own PLMAs only: another MNO's are not its business. */
-	for (size_t i = 0; i < n && err == M2M_OK; i++) {
-		if (strcmp(e[i].b, mno) != 0 || (sp[0] != '\0' && strcmp(e[i].a, sp) != 0))
-			continue;
-		if (!fits_schema(e[i].a)) {
-			m2m_warn(SMSR_LOG, "GetPLMA: '%s' is not an M2MSP-id the schema allows: "
-					   "left out", e[i].a);
-			continue;
-		}
-		if ((err = add_plma(resp, &e[i])) == M2M_OK)
-			shown++;
-	}
-	if (err != M2M_OK)
-		smsr_es4_more_list_failed(s, err, &stt);
-	else
+	err = m2m_smsr_plma_list(s->st, s->cfg, &e, &n, &from_store);
+	if (smsr_es4_list_answer(s, err, e, n, plma_keep, &f, add_plma, resp, &shown, &stt))
 		m2m_ws_status_set(&stt, M2M_WS_EXECUTED_SUCCESS, NULL, NULL, NULL,
 				  "%zu PLMA(s) of '%s'%s%s", shown, mno, sp[0] ? " for " : "", sp);
 out:

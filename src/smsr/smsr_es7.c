@@ -14,6 +14,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "crypto/pem.h"
+#include "smsr/smsr_address.h"
 #include "smsr/smsr_es7_int.h"
 
 /* ---- answers given later ---- */
@@ -96,15 +97,16 @@ static void wait_expire(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The job ended in another process on the database (its engine claimed it): that process
- * had nobody to answer, so the status comes from the job's record. A relay's card answer
- * (RC, DR, receipt) is not in the record: it is lost, and the relay fails. A job that ends
- * here is answered by its end (es7_wait_take) before any poll can see it, both on the loop. */
+ * had nobody to answer, so the answer comes from the job's record: the status, and for a
+ * relay the card's answer kept with it (es7_relay_record). A job that ends here is answered
+ * by its end (es7_wait_take) before any poll can see it, both on the loop. */
 static void wait_poll(evutil_socket_t fd, short what, void *arg)
 {
 	es7_wait *w = arg;
 	smsr *s = w->s;
 	m2m_store_job j;
 	m2m_ws_exec_status stt;
+	bool finalise;
 
 	(void)fd;
 	(void)what;
@@ -115,19 +117,19 @@ static void wait_poll(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	smsr_status_unpack(j.result != NULL ? (const char *)j.result : "", j.result_len, &stt);
-	if (stt.status == M2M_WS_EXECUTED_SUCCESS && strcmp(j.kind, SMSR_ES7_KIND_FINALISE) != 0)
-		m2m_ws_status_set(&stt, M2M_WS_FAILED, M2M_WS_SUBJ_PROVIDER,
-				  M2M_WS_REASON_EXECUTION_ERROR, j.eid,
-				  "the card's answer went to another SM-SR process");
+	finalise = strcmp(j.kind, SMSR_ES7_KIND_FINALISE) == 0;
 	m2m_info(SMSR_LOG, "job %lld %s %s ended in another process: %s", (long long)j.id, j.kind,
 		 j.eid, m2m_ws_status_name(stt.status));
-	if (strcmp(j.kind, SMSR_ES7_KIND_FINALISE) == 0)
+	wait_unlink(s->es7, w);
+	if (finalise) {
 		m2m_info(SMSR_LOG, "FinaliseISDRhandover %s: %s %s/%s %s", j.eid,
 			 m2m_ws_status_name(stt.status), stt.subject, stt.reason, stt.message);
+		es7_reply_status(s, &w->reply, &stt);
+		es7_wait_free(w);
+	} else {
+		es7_relay_polled(s, w, &j, &stt);
+	}
 	m2m_store_job_clear(&j);
-	es7_reply_status(s, &w->reply, &stt);
-	wait_unlink(s->es7, w);
-	es7_wait_free(w);
 }
 
 m2m_err es7_wait_add(smsr *s, int64_t job_id, es7_reply *r, uint64_t vp)
@@ -424,7 +426,7 @@ m2m_ws_reply smsr_es7_handle(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 bool smsr_es7_kind(const char *kind)
 {
 	return strcmp(kind, SMSR_ES7_KIND_CERT) == 0 || strcmp(kind, SMSR_ES7_KIND_KEYS) == 0 ||
-	       strcmp(kind, SMSR_ES7_KIND_FINALISE) == 0;
+	       strcmp(kind, SMSR_ES7_KIND_FINALISE) == 0 || strcmp(kind, SMSR_ES7_KIND_PSK) == 0;
 }
 
 /* FinaliseISDRhandover data: (KVN first last)+. */
@@ -446,6 +448,8 @@ m2m_err smsr_es7_build(const smsr_slot *sl, m2m_es5_cmd *c)
 
 	if (!smsr_es7_kind(sl->kind))
 		return M2M_ERR_UNSUPPORTED;
+	if (strcmp(sl->kind, SMSR_ES7_KIND_PSK) == 0)
+		return es7_psk_build(sl, c);
 	if (m2m_hex_decode(sl->job.data, d, sizeof d, &n) != M2M_OK)
 		return M2M_ERR_FORMAT;
 	if (strcmp(sl->kind, SMSR_ES7_KIND_CERT) == 0)
@@ -453,6 +457,19 @@ m2m_err smsr_es7_build(const smsr_slot *sl, m2m_es5_cmd *c)
 	if (strcmp(sl->kind, SMSR_ES7_KIND_KEYS) == 0)
 		return m2m_es5_keyest_keys(c, d, n);
 	return build_finalise(d, n, c);
+}
+
+m2m_err smsr_es7_apply(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
+{
+	m2m_err err;
+
+	if (strcmp(sl->kind, SMSR_ES7_KIND_FINALISE) == 0) { /* SM-SR2: our address, our PSK */
+		err = smsr_address_queue(s, sl->eid);
+		return err == M2M_OK ? es7_psk_queue(s, sl) : err;
+	}
+	if (strcmp(sl->kind, SMSR_ES7_KIND_PSK) == 0)
+		return es7_psk_apply(s, sl);
+	return smsr_es7_kind(sl->kind) ? es7_relay_record(s, sl, r) : M2M_OK;
 }
 
 bool smsr_es7_locked_out(smsr *s, const smsr_slot *sl)
@@ -470,7 +487,8 @@ bool smsr_es7_locked_out(smsr *s, const smsr_slot *sl)
 void smsr_es7_job_end(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		      const m2m_ws_exec_status *stt)
 {
-	if (s->es7 == NULL || !smsr_es7_kind(sl->kind))
+	if (s->es7 == NULL || !smsr_es7_kind(sl->kind) ||
+	    strcmp(sl->kind, SMSR_ES7_KIND_PSK) == 0) /* internal: logged by the engine */
 		return;
 	/* Between the relayed 3A01 and 3A02 the ISD-R holds key establishment state: the
 	 * eUICC runs nothing else meanwhile (smsr_chain.c). */

@@ -365,14 +365,32 @@ out:
 	return reply;
 }
 
-/* The card's answer in the ES7 response: RC, or DR and receipt. */
-static m2m_err relay_answer(const smsr_slot *sl, const m2m_es5_result *r, m2m_ws_msg *m)
+/* The card's answer as the relay needs it: the RC (es7_cert), or [85 L DR] 86 10 receipt
+ * (es7_keys); false when it does not fit the record. */
+static bool card_answer(const smsr_slot *sl, const m2m_es5_result *r,
+			uint8_t a[M2M_STORE_JOB_ANSWER_MAX], size_t *n)
 {
-	const uint8_t *p = r->data;
-	size_t n = r->data_len, dr_len = 0;
+	const uint8_t *p = strcmp(sl->kind, SMSR_ES7_KIND_CERT) == 0 ? r->rc : r->data;
+	size_t len = strcmp(sl->kind, SMSR_ES7_KIND_CERT) == 0 ? sizeof r->rc : r->data_len;
 
-	if (strcmp(sl->kind, SMSR_ES7_KIND_CERT) == 0)
-		return m2m_ws_add_bytes(m, NULL, "RandomChallenge", r->rc, sizeof r->rc, NULL);
+	if (len > M2M_STORE_JOB_ANSWER_MAX || (p == NULL && len > 0))
+		return false;
+	if (len > 0)
+		memcpy(a, p, len);
+	*n = len;
+	return true;
+}
+
+/* The card's answer in the ES7 response: RC, or DR and receipt. */
+static m2m_err relay_answer(const char *kind, const uint8_t *p, size_t n, m2m_ws_msg *m)
+{
+	const uint8_t *a = p;
+	size_t dr_len = 0;
+
+	if (strcmp(kind, SMSR_ES7_KIND_CERT) == 0)
+		return n == M2M_KEYEST_RC_SIZE
+			       ? m2m_ws_add_bytes(m, NULL, "RandomChallenge", p, n, NULL)
+			       : M2M_ERR_FORMAT;
 	/* [85 L DR] 86 10 receipt */
 	if (n >= 2 && p[0] == 0x85 && p[1] <= M2M_KEYEST_DR_MAX && n >= 2u + p[1])
 		dr_len = p[1];
@@ -381,32 +399,76 @@ static m2m_err relay_answer(const smsr_slot *sl, const m2m_es5_result *r, m2m_ws
 	p += dr_len ? 2 + dr_len : 0;
 	if (p[0] != 0x86 || p[1] != M2M_KEYEST_RECEIPT_SIZE)
 		return M2M_ERR_FORMAT;
-	m2m_err err = m2m_ws_add_bytes(m, NULL, "DerivationRandom", r->data + 2, dr_len, NULL);
+	m2m_err err = m2m_ws_add_bytes(m, NULL, "DerivationRandom", a + 2, dr_len, NULL);
 	if (err == M2M_OK)
 		err = m2m_ws_add_bytes(m, NULL, "Receipt", p + 2, M2M_KEYEST_RECEIPT_SIZE, NULL);
 	return err;
+}
+
+/* Answers w (taken) with stt and, on success, the card's answer a (NULL: none known). */
+static void relay_send(smsr *s, es7_wait *w, const char *kind, const m2m_ws_exec_status *stt,
+		       const uint8_t *a, size_t n)
+{
+	m2m_ws_exec_status bad;
+	m2m_ws_msg *m = NULL;
+
+	if (m2m_ws_response_new(w->reply.fn, stt, &m) != M2M_OK)
+		m = NULL;
+	if (m != NULL && stt->status == M2M_WS_EXECUTED_SUCCESS &&
+	    (a == NULL || relay_answer(kind, a, n, m) != M2M_OK)) {
+		m2m_ws_msg_free(m);
+		m2m_ws_status_set(&bad, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
+				  M2M_WS_REASON_EXECUTION_ERROR, NULL,
+				  a == NULL ? "the card's answer is not recorded"
+					    : "the card's answer cannot be read");
+		m = NULL;
+		if (m2m_ws_response_new(w->reply.fn, &bad, &m) != M2M_OK)
+			m = NULL;
+	}
+	es7_reply_send(s, &w->reply, m);
+	/* Answered: the record has served (older ones nobody waits for go with it). */
+	if (m2m_store_job_answer_delete(s->st, w->job_id,
+					m2m_store_now_ms() - ES7_ANSWER_KEEP_MS) != M2M_OK)
+		m2m_warn(SMSR_LOG, "job %lld: card answer not deleted: %s", (long long)w->job_id,
+			 m2m_store_errmsg(s->st));
+	es7_wait_free(w);
+}
+
+m2m_err es7_relay_record(smsr *s, const smsr_slot *sl, const m2m_es5_result *r)
+{
+	uint8_t a[M2M_STORE_JOB_ANSWER_MAX];
+	size_t n = 0;
+
+	if (!card_answer(sl, r, a, &n))
+		return M2M_OK; /* the relay answers "cannot be read" either way */
+	return m2m_store_job_answer_put(s->st, sl->id, a, n, m2m_store_now_ms());
+}
+
+void es7_relay_polled(smsr *s, es7_wait *w, const m2m_store_job *j,
+		      const m2m_ws_exec_status *stt)
+{
+	uint8_t a[M2M_STORE_JOB_ANSWER_MAX];
+	size_t n = 0;
+	bool found = false;
+
+	if (stt->status == M2M_WS_EXECUTED_SUCCESS) {
+		m2m_err err = m2m_store_job_answer_get(s->st, j->id, a, &n);
+		found = err == M2M_OK;
+		if (!found)
+			m2m_warn(SMSR_LOG, "job %lld: %s", (long long)j->id, m2m_store_errmsg(s->st));
+	}
+	relay_send(s, w, j->kind, stt, found ? a : NULL, n);
 }
 
 void es7_relay_end(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		   const m2m_ws_exec_status *stt)
 {
 	es7_wait *w = es7_wait_take(s, sl->id);
-	m2m_ws_exec_status bad;
-	m2m_ws_msg *m = NULL;
+	uint8_t a[M2M_STORE_JOB_ANSWER_MAX];
+	size_t n = 0;
+	bool ok = r != NULL && card_answer(sl, r, a, &n);
 
 	if (w == NULL)
-		return; /* expired, or the process restarted: nobody waits */
-	if (m2m_ws_response_new(w->reply.fn, stt, &m) != M2M_OK)
-		m = NULL;
-	if (m != NULL && r != NULL && relay_answer(sl, r, m) != M2M_OK) {
-		m2m_ws_msg_free(m);
-		m2m_ws_status_set(&bad, M2M_WS_FAILED, M2M_WS_SUBJ_EUICC,
-				  M2M_WS_REASON_EXECUTION_ERROR, sl->eid,
-				  "the card's answer cannot be read");
-		m = NULL;
-		if (m2m_ws_response_new(w->reply.fn, &bad, &m) != M2M_OK)
-			m = NULL;
-	}
-	es7_reply_send(s, &w->reply, m);
-	es7_wait_free(w);
+		return; /* waited for in another process, expired, or restarted: nobody here */
+	relay_send(s, w, sl->kind, stt, ok ? a : NULL, n);
 }

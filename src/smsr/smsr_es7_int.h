@@ -38,6 +38,9 @@ typedef struct {
 /* How often a waiting ES7 exchange looks in the store for its job's end, in case another
  * process on the database ran the job. */
 #define ES7_POLL_MS 200
+/* A recorded card answer nobody came for (its exchange expired, its process died) goes with
+ * the next delete after this long: no exchange waits longer ([engine] hold_max <= 1 day). */
+#define ES7_ANSWER_KEEP_MS (86400L * 1000)
 
 /* An ES7 exchange waiting for the end of a job. */
 typedef struct es7_wait {
@@ -120,6 +123,13 @@ m2m_ws_reply es7_smsr_change(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp)
 m2m_ws_reply es7_relay(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 void es7_relay_end(smsr *s, const smsr_slot *sl, const m2m_es5_result *r,
 		   const m2m_ws_exec_status *stt);
+/* In the transaction of a relay job's success: the card's answer into the job's record, for
+ * an exchange waiting in another process on the database. */
+m2m_err es7_relay_record(smsr *s, const smsr_slot *sl, const m2m_es5_result *r);
+/* w's relay job j ended in another process with stt: answered (and w freed) with the card's
+ * answer recorded there. */
+void es7_relay_polled(smsr *s, es7_wait *w, const m2m_store_job *j,
+		      const m2m_ws_exec_status *stt);
 es7_lock *es7_lock_find(smsr *s, const char *eid);
 /* The live lock of eid in the store, whichever process took it (out optional); false when
  * none, or when the store fails (then logged: the eUICC is not kept from working). */
@@ -132,5 +142,13 @@ void es7_notify_change(smsr *s, m2m_eis *e, const char *target);
 m2m_ws_reply es7_prepare(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 m2m_ws_reply es7_handover(smsr *s, const m2m_ws_call *call, m2m_ws_msg *resp);
 void es7_finalise_end(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status *stt);
+
+/* smsr_es7_psk.c (SM-SR2): the SCP81 key set after the change. */
+/* In the finalise job's success transaction: the es7_psk job when the old key sets (fin's
+ * ranges) had an SCP81 one. */
+m2m_err es7_psk_queue(smsr *s, const smsr_slot *fin);
+m2m_err es7_psk_build(const smsr_slot *sl, m2m_es5_cmd *c);
+/* In the es7_psk job's success transaction: the key set stored. */
+m2m_err es7_psk_apply(smsr *s, const smsr_slot *sl);
 
 #endif

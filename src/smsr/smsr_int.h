@@ -244,6 +244,8 @@ void smsr_senddata_answer(smsr *s, const smsr_slot *sl, const m2m_ws_exec_status
 m2m_err smsr_engine_start(smsr *s);
 void smsr_engine_stop(smsr *s);
 void smsr_engine_kick(smsr *s);
+/* The engine's slots: [engine] concurrency plus the session reserve. */
+size_t smsr_engine_slots(const smsr *s);
 /* Claims and starts due jobs now (the HTTPS notification: its 3A08 joins the session). */
 void smsr_engine_claim(smsr *s);
 /* The slot's job is over: frees the slot and looks for more work. */

@@ -2,7 +2,8 @@
  * recorded once per (EID, sequence number), the EIS updated (the profile the card enabled
  * after a switch, fall-back or roll-back), confirmed with 3A08 through a job (so it is serial
  * with the eUICC's other commands and survives a restart), POL2 auto-delete of the disabled
- * profile, and forwarded to the operators and SM-DPs in [peers] (best effort). */
+ * profile, and forwarded to the operators and SM-DPs in [peers]: through the outbox, in the
+ * same transaction, so a notification recorded is one forwarded, retried until taken. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,51 +59,66 @@ static bool find_switched_off(smsr *s, const char *eid, const m2m_store_profile 
 	return found;
 }
 
-/* seq >= 0: the card's notification this one forwards (marked `forwarded` once an ES4
- * one is delivered; the SM-DP's copy does not count, docs/smsr.md). */
-static void send_to(smsr *s, const char *peer, m2m_ws_fn fn, const char *eid,
-		    const m2m_store_profile *p, int64_t seq)
+/* Queues fn to peer in the outbox, in the caller's transaction: the outbound worker sends it
+ * (smsr_out.c) until the peer takes it. seq >= 0: the card's notification it forwards
+ * (marked `forwarded` once an ES4 one is delivered; the SM-DP's copy does not count). */
+static m2m_err send_to(smsr *s, const char *peer, m2m_ws_fn fn, const char *eid,
+		       const m2m_store_profile *p, int64_t seq)
 {
-	const char *url = peer[0] != '\0' ? m2m_smsr_peer_url(s->cfg, peer) : NULL;
-	m2m_ws_msg *m = NULL;
+	m2m_store_outbox ob;
 
-	if (url == NULL) {
+	if (peer[0] == '\0' || m2m_smsr_peer_url(s->cfg, peer) == NULL) {
 		m2m_debug(SMSR_LOG, "%s: no peer for '%s'", eid, peer);
-		return;
+		return M2M_OK;
 	}
-	/* The ES3 form names the profile's operator for the SM-DP (GSMA v3 XSD). */
-	bool es3 = strcmp(m2m_ws_function_get(fn)->iface, "ES3") == 0;
-	if (m2m_ws_request_new(fn, NULL, 0, &m) != M2M_OK ||
-	    m2m_ws_add(m, NULL, "Eid", eid, NULL) != M2M_OK ||
-	    m2m_ws_add(m, NULL, "Iccid", p->iccid, NULL) != M2M_OK ||
-	    (es3 && m2m_ws_add(m, NULL, "Mno-id", p->mno_id, NULL) != M2M_OK) ||
-	    m2m_ws_add_time(m, NULL, "CompletionTimestamp", time(NULL), NULL) != M2M_OK) {
-		m2m_ws_msg_free(m);
-		m2m_warn(SMSR_LOG, "%s: notification for %s not built", eid, p->iccid);
-		return;
-	}
-	if (seq >= 0 && !es3)
-		smsr_out_notify_of(s->out, url, m, eid, seq);
-	else
-		smsr_out_notify(s->out, url, m);
+	memset(&ob, 0, sizeof ob);
+	snprintf(ob.eid, sizeof ob.eid, "%s", eid);
+	ob.seq = seq;
+	snprintf(ob.fn, sizeof ob.fn, "%s", m2m_ws_function_get(fn)->name);
+	snprintf(ob.peer, sizeof ob.peer, "%s", peer);
+	snprintf(ob.iccid, sizeof ob.iccid, "%s", p->iccid);
+	snprintf(ob.mno_id, sizeof ob.mno_id, "%s", p->mno_id);
+	ob.event_ms = m2m_store_now_ms();
+	return m2m_store_outbox_add(s->st, &ob, ob.event_ms, NULL);
 }
 
 /* To the operator owning the profile (ES4) and to the SM-DP that downloaded it (ES3), each
  * when [peers] knows where it listens. */
-static void forward(smsr *s, m2m_ws_fn es4, m2m_ws_fn es3, const char *eid,
-		    const m2m_store_profile *p, int64_t seq)
+static m2m_err forward(smsr *s, m2m_ws_fn es4, m2m_ws_fn es3, const char *eid,
+		       const m2m_store_profile *p, int64_t seq)
 {
+	m2m_err err = M2M_OK;
+
 	if (smsr_onc_forward(s, p, es4)) /* the MNO's ONC (smsr_es4_onc.c) */
-		send_to(s, p->mno_id, es4, eid, p, seq);
-	send_to(s, p->smdp_id, es3, eid, p, -1);
+		err = send_to(s, p->mno_id, es4, eid, p, seq);
+	if (err == M2M_OK)
+		err = send_to(s, p->smdp_id, es3, eid, p, seq);
+	return err;
 }
 
-void smsr_notify_deleted(smsr *s, const char *eid, const m2m_store_profile *p)
+m2m_err smsr_notify_deleted(smsr *s, const char *eid, const m2m_store_profile *p)
 {
 	if (p->iccid[0] == '\0')
-		return;
-	forward(s, M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION,
-		M2M_WS_ES3_HANDLE_PROFILE_DELETED_NOTIFICATION, eid, p, -1);
+		return M2M_OK;
+	return forward(s, M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION,
+		       M2M_WS_ES3_HANDLE_PROFILE_DELETED_NOTIFICATION, eid, p, -1);
+}
+
+m2m_err smsr_notif_pol1_deleted(smsr *s, const char *eid, const char *aid)
+{
+	m2m_store_profile gone;
+	m2m_err err;
+
+	memset(&gone, 0, sizeof gone);
+	err = m2m_store_profile_get(s->st, eid, aid, &gone);
+	if (err == M2M_OK)
+		err = m2m_store_profile_delete(s->st, eid, aid);
+	if (err == M2M_OK) {
+		m2m_info(SMSR_LOG, "%s: POL1 deleted %s at the confirmation", eid, gone.iccid);
+		err = smsr_notify_deleted(s, eid, &gone);
+	}
+	m2m_store_profile_clear(&gone);
+	return err == M2M_END ? M2M_OK : err; /* gone already: notified then */
 }
 
 static m2m_err queue_confirm(smsr *s, const char *eid, uint16_t seq)
@@ -212,6 +228,13 @@ void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char 
 				  sw.now.iccid);
 		smsr_audit(s, "eUICC", "ES5.HandleNotification", eid, sw.now.iccid, &stt);
 	}
+	if (err == M2M_OK && sw.changed)
+		err = forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION,
+			      M2M_WS_ES3_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now, n->seq);
+	if (err == M2M_OK && sw.changed && sw.has_before)
+		err = forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION,
+			      M2M_WS_ES3_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid, &sw.before,
+			      n->seq);
 	if (err == M2M_OK)
 		err = m2m_store_commit(s->st);
 	if (err != M2M_OK) {
@@ -220,14 +243,7 @@ void smsr_on_notification(m2m_sms_bearer *b, const m2m_es5_notif *n, const char 
 			  m2m_store_errmsg(s->st));
 		goto out;
 	}
-	if (sw.changed) {
-		forward(s, M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION,
-			M2M_WS_ES3_HANDLE_PROFILE_ENABLED_NOTIFICATION, eid, &sw.now, n->seq);
-		if (sw.has_before)
-			forward(s, M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION,
-				M2M_WS_ES3_HANDLE_PROFILE_DISABLED_NOTIFICATION, eid,
-				&sw.before, n->seq);
-	}
+	smsr_out_kick(s->out);
 	smsr_engine_kick(s);
 out:
 	m2m_store_profile_clear(&sw.now);

@@ -20,7 +20,7 @@ typedef struct {
 
 static bool in_flight_here(const smsr *s, const char *caller, const char *call_id)
 {
-	for (size_t i = 0; s->slots != NULL && i < s->cfg->concurrency; i++)
+	for (size_t i = 0; s->slots != NULL && i < smsr_engine_slots(s); i++)
 		if (s->slots[i].used && strcmp(s->slots[i].job.caller, caller) == 0 &&
 		    strcmp(s->slots[i].job.call_id, call_id) == 0)
 			return true;

@@ -65,6 +65,14 @@ static m2m_err start_sms(smsr *s)
 
 	bc.esme.source = (m2m_smpp_addr){1, 1, ""};
 	snprintf(bc.esme.source.addr, sizeof bc.esme.source.addr, "%s", cfg->smpp_source);
+	/* The bind claims our SMS address, so an SMSC that routes MO SMS by address_range
+	 * hands us what cards send to it (docs/smpp.md "Routing"); "none" claims nothing. */
+	if (cfg->smpp_bind_range) {
+		bc.esme.address_range = (m2m_smpp_addr){cfg->sms_address[0] == '+',
+							 cfg->sms_address[0] != '\0', ""};
+		snprintf(bc.esme.address_range.addr, sizeof bc.esme.address_range.addr, "%s",
+			 cfg->sms_address + (cfg->sms_address[0] == '+'));
+	}
 	s->sms = m2m_sms_bearer_new(s->base, &bc, &lk, s, &cbs, s);
 	if (s->sms == NULL)
 		return M2M_ERR_ARG;

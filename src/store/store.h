@@ -285,6 +285,12 @@ m2m_err m2m_store_job_get(m2m_store *st, int64_t id, m2m_store_job *out);
  * connections: no job is leased twice. *out (NULL when none) in id order. */
 m2m_err m2m_store_job_claim(m2m_store *st, const char *worker, int64_t now_ms,
 			    int64_t lease_ms, size_t max, m2m_store_job **out, size_t *n);
+/* The same restricted to the eUICCs eids[0..neids) (EIDs in hex): their heads, when
+ * claimable, one job each at most, in the order of eids; *out as above. For the eUICCs whose
+ * jobs need no SMS now (an open SCP81 session). */
+m2m_err m2m_store_job_claim_eids(m2m_store *st, const char *worker, int64_t now_ms,
+				 int64_t lease_ms, const char *const *eids, size_t neids,
+				 m2m_store_job **out, size_t *n);
 /* The transitions below need the caller's lease (M2M_ERR_STATE when it was lost: another
  * worker took the job after the lease ran out, or the job is finished). */
 m2m_err m2m_store_job_renew(m2m_store *st, int64_t id, const char *worker,
@@ -410,6 +416,67 @@ m2m_err m2m_store_notif_set_state(m2m_store *st, const char *eid, int64_t seq,
 m2m_err m2m_store_notif_list(m2m_store *st, m2m_store_notif_state state, size_t limit,
 			     m2m_store_notif **out, size_t *n);
 
+/* A notification's state moves only forward (received, confirmed, forwarded): to `state`
+ * when it is below it, M2M_END when it is not (or there is no such notification). One
+ * conditional UPDATE, so a confirmation and the worker's delivery mark never overwrite each
+ * other, whichever commits first. */
+m2m_err m2m_store_notif_advance(m2m_store *st, const char *eid, int64_t seq,
+				m2m_store_notif_state state, int64_t now_ms);
+
+/* ---- The SM-SR's outbox: notifications to operators and SM-DPs (store_outbox.c) --------- */
+
+typedef enum {
+	M2M_STORE_OUTBOX_PENDING,
+	M2M_STORE_OUTBOX_DELIVERED,
+	M2M_STORE_OUTBOX_ABANDONED, /* given up: refused or unreachable for too long */
+} m2m_store_outbox_state;
+
+#define M2M_STORE_OUTBOX_FN_SIZE 64
+#define M2M_STORE_OUTBOX_DETAIL_SIZE 256
+
+typedef struct {
+	int64_t id; /* set by the store */
+	char eid[M2M_STORE_EID_SIZE];
+	int64_t seq; /* the card's notification it forwards; -1 for none */
+	char fn[M2M_STORE_OUTBOX_FN_SIZE]; /* "ES4-HandleProfileEnabledNotification" */
+	char peer[M2M_STORE_ID_SIZE];      /* the [peers] identifier it goes to */
+	char iccid[M2M_STORE_ICCID_SIZE];
+	char mno_id[M2M_STORE_ID_SIZE]; /* the profile's operator (the ES3 form names it) */
+	int64_t event_ms;               /* its CompletionTimestamp */
+	m2m_store_outbox_state state;
+	int64_t attempts;
+	int64_t next_attempt_ms;
+	int64_t created_ms;
+	int64_t updated_ms;
+	char detail[M2M_STORE_OUTBOX_DETAIL_SIZE]; /* why the last attempt failed */
+} m2m_store_outbox;
+
+const char *m2m_store_outbox_state_name(m2m_store_outbox_state s);
+/* Queues ob (pending, due at now_ms); *id (optional) gets its id. */
+m2m_err m2m_store_outbox_add(m2m_store *st, const m2m_store_outbox *ob, int64_t now_ms,
+			     int64_t *id);
+/* Up to `limit` pending rows due at now_ms, by id, each the oldest pending one of its
+ * (eid, peer): later ones wait for it. *out is one heap array (free()). */
+m2m_err m2m_store_outbox_due(m2m_store *st, int64_t now_ms, size_t limit,
+			     m2m_store_outbox **out, size_t *n);
+/* When the next of those rows falls due; M2M_END when nothing is pending. */
+m2m_err m2m_store_outbox_next(m2m_store *st, int64_t *next_ms);
+/* Takes a due row for one attempt (attempts + 1, not due again before until_ms); M2M_END
+ * when it is not due any more (another worker took it, or it is done). */
+m2m_err m2m_store_outbox_claim(m2m_store *st, int64_t id, int64_t now_ms, int64_t until_ms);
+/* The attempt failed: due again at next_ms. M2M_END when the row is not pending. */
+m2m_err m2m_store_outbox_retry(m2m_store *st, int64_t id, int64_t next_ms, int64_t now_ms,
+			       const char *detail);
+/* Delivered or abandoned (detail NULL: the last failure's stays). M2M_END when the row is
+ * not pending. */
+m2m_err m2m_store_outbox_finish(m2m_store *st, int64_t id, m2m_store_outbox_state state,
+				int64_t now_ms, const char *detail);
+/* Up to `limit` rows of one eUICC with id > after_id, by id (any state). */
+m2m_err m2m_store_outbox_list(m2m_store *st, const char *eid, int64_t after_id, size_t limit,
+			      m2m_store_outbox **out, size_t *n);
+/* Deletes delivered and abandoned rows last updated before before_ms. */
+m2m_err m2m_store_outbox_purge(m2m_store *st, int64_t before_ms, int64_t *deleted);
+
 /* ---- SM-SR change (ES7): state shared by the processes of one database (store_es7.c) ----- */
 
 /* SM-SR2: a PrepareSMSRChange, valid until until_ms; "busy" while one process runs its
@@ -462,5 +529,19 @@ m2m_err m2m_store_es7_lock_get(m2m_store *st, const char *eid, int64_t now_ms,
 			       m2m_store_es7_lock *out);
 /* Releases the lock of eid held by owner; M2M_END when owner holds none. */
 m2m_err m2m_store_es7_lock_release(m2m_store *st, const char *eid, const char *owner);
+
+/* ---- SM-SR change (ES7): the card's answer of a relayed job (store_job_answer.c) ---------- */
+
+/* The RC of es7_cert, the [85 L DR] 86 10 receipt of es7_keys. */
+#define M2M_STORE_JOB_ANSWER_MAX 64
+
+/* Records (or replaces) the card's answer a of job_id (n <= M2M_STORE_JOB_ANSWER_MAX). */
+m2m_err m2m_store_job_answer_put(m2m_store *st, int64_t job_id, const uint8_t *a, size_t n,
+				 int64_t now_ms);
+/* The answer of job_id; M2M_END when none is recorded. */
+m2m_err m2m_store_job_answer_get(m2m_store *st, int64_t job_id,
+				 uint8_t a[M2M_STORE_JOB_ANSWER_MAX], size_t *n);
+/* Deletes the answer of job_id and every answer recorded before before_ms. */
+m2m_err m2m_store_job_answer_delete(m2m_store *st, int64_t job_id, int64_t before_ms);
 
 #endif

@@ -199,6 +199,65 @@ m2m_err m2m_store_job_claim(m2m_store *st, const char *worker, int64_t now_ms,
 	return M2M_OK;
 }
 
+/* Moves the n jobs of *add to the end of *list (count *len); frees *add. */
+static m2m_err append_jobs(m2m_store *st, m2m_store_job **list, size_t *len,
+			   m2m_store_job **add, size_t n)
+{
+	m2m_store_job *grown;
+
+	if (n == 0)
+		goto out;
+	grown = realloc(*list, (*len + n) * sizeof *grown);
+	if (grown == NULL) {
+		m2m_store_job_list_free(*add, n);
+		*add = NULL;
+		return m2m_store_fail(st, M2M_ERR_NOMEM, "out of memory");
+	}
+	memcpy(grown + *len, *add, n * sizeof *grown);
+	*list = grown;
+	*len += n;
+out:
+	free(*add); /* the rows moved: only the array goes */
+	*add = NULL;
+	return M2M_OK;
+}
+
+m2m_err m2m_store_job_claim_eids(m2m_store *st, const char *worker, int64_t now_ms,
+				 int64_t lease_ms, const char *const *eids, size_t neids,
+				 m2m_store_job **out, size_t *n)
+{
+	m2m_store_job *one = NULL;
+	size_t got = 0;
+	bool own = false;
+	m2m_err rc;
+
+	if (st == NULL || out == NULL || n == NULL || (neids > 0 && eids == NULL))
+		return M2M_ERR_ARG;
+	*out = NULL;
+	*n = 0;
+	if ((rc = m2m_store_check_text(st, "worker", worker, M2M_STORE_ID_SIZE, true)) != M2M_OK)
+		return rc;
+	if (lease_ms <= 0)
+		return m2m_store_fail(st, M2M_ERR_ARG, "bad lease length");
+	if (neids == 0)
+		return M2M_OK;
+	rc = m2m_store_txn_enter(st, &own);
+	for (size_t i = 0; rc == M2M_OK && i < neids; i++) {
+		m2m_sv args[] = {m2m_sv_text(worker), m2m_sv_int(now_ms + lease_ms),
+				 m2m_sv_int(now_ms), m2m_sv_text(eids[i])};
+		rc = read_jobs(st, m2m_q_run(st, M2M_Q_JOB_CLAIM_EID, args, 4), &one, &got);
+		if (rc == M2M_OK)
+			rc = append_jobs(st, out, n, &one, got);
+	}
+	rc = m2m_store_txn_leave(st, own, rc);
+	if (rc != M2M_OK) {
+		m2m_store_job_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* A transition that needs the caller's lease. */
 static m2m_err leased(m2m_store *st, m2m_q q, const m2m_sv *args, size_t n, int64_t id,
 		      const char *worker)

@@ -155,3 +155,22 @@ m2m_err m2m_store_notif_list(m2m_store *st, m2m_store_notif_state state, size_t 
 	*n = count;
 	return M2M_OK;
 }
+
+m2m_err m2m_store_notif_advance(m2m_store *st, const char *eid, int64_t seq,
+				m2m_store_notif_state state, int64_t now_ms)
+{
+	int64_t changes = 0;
+
+	if (st == NULL || eid == NULL || state == M2M_STORE_NOTIF_RECEIVED ||
+	    (unsigned)state > M2M_STORE_NOTIF_FORWARDED)
+		return M2M_ERR_ARG;
+	/* The states below `state`: received, and confirmed when going to forwarded. */
+	m2m_sv args[] = {m2m_sv_text(eid), m2m_sv_int(seq), m2m_sv_text(state_names[state]),
+			 m2m_sv_int(now_ms), m2m_sv_text(state_names[M2M_STORE_NOTIF_RECEIVED]),
+			 m2m_sv_text(state_names[state - 1])};
+	m2m_err rc = m2m_q_exec(st, M2M_Q_NOTIF_ADVANCE, args, 6, &changes);
+	if (rc == M2M_OK && changes == 0)
+		return m2m_store_fail(st, M2M_END, "notification %s/%lld: not below %s", eid,
+				      (long long)seq, state_names[state]);
+	return rc;
+}

@@ -28,6 +28,12 @@
 #define ES7_PREP_COLS                                                                       \
 	"eid, current_smsr, requester, until_ms, busy_owner, busy_until_ms, created_ms"
 #define ES7_LOCK_COLS "eid, target, caller, owner, until_ms, created_ms"
+#define OUTBOX_COLS                                                                         \
+	"o.id, o.eid, o.seq, o.fn, o.peer, o.iccid, o.mno_id, o.event_ms, o.state, o.attempts, " \
+	"o.next_attempt_ms, o.created_ms, o.updated_ms, o.detail"
+#define OUTBOX_HEAD                                                                         \
+	"NOT EXISTS (SELECT 1 FROM smsr_outbox p WHERE p.state = 'pending' AND p.eid = o.eid " \
+	"AND p.peer = o.peer AND p.id < o.id)"
 /* SM-DP allocation: one UPDATE whose WHERE re-checks 'available', so a profile is handed out
  * once whatever the concurrency (PostgreSQL: SKIP LOCKED lets racing allocators take
  * different rows instead of queueing on the same one). */
@@ -165,6 +171,15 @@ static const struct {
 		" ORDER BY j.ready_ms, j.id LIMIT ?4) RETURNING " JOB_COLS,
 		"WITH c AS (SELECT j.id AS cid FROM job j WHERE " JOB_CLAIMABLE
 		" ORDER BY j.ready_ms, j.id LIMIT ?4 FOR UPDATE OF j SKIP LOCKED) "
+		"UPDATE job SET " JOB_LEASE_TO
+		"FROM c WHERE job.id = c.cid RETURNING " JOB_COLS},
+	/* The same for the head of eUICC ?4 only (the job_open_eid index). */
+	[M2M_Q_JOB_CLAIM_EID] = {
+		"UPDATE job SET " JOB_LEASE_TO
+		"WHERE id IN (SELECT j.id FROM job j WHERE j.eid = ?4 AND " JOB_CLAIMABLE
+		" LIMIT 1) RETURNING " JOB_COLS,
+		"WITH c AS (SELECT j.id AS cid FROM job j WHERE j.eid = ?4 AND " JOB_CLAIMABLE
+		" LIMIT 1 FOR UPDATE OF j SKIP LOCKED) "
 		"UPDATE job SET " JOB_LEASE_TO
 		"FROM c WHERE job.id = c.cid RETURNING " JOB_COLS},
 	[M2M_Q_JOB_RENEW] = {"UPDATE job SET lease_until_ms = ?3, ready_ms = ?3" JOB_LEASED, NULL},
@@ -309,6 +324,49 @@ static const struct {
 				NULL},
 	[M2M_Q_ES7_LOCK_RELEASE] = {"DELETE FROM smsr_change_lock WHERE eid = ?1 AND owner = ?2",
 				    NULL},
+
+	/* The outbox: a pending row is due only when no older pending row goes to the same
+	 * peer about the same eUICC (their order is kept). */
+	[M2M_Q_OUTBOX_ADD] = {"INSERT INTO smsr_outbox (eid, seq, fn, peer, iccid, mno_id, event_ms, "
+			      "state, attempts, next_attempt_ms, created_ms, updated_ms) VALUES (?1, "
+			      "?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?8) RETURNING id",
+			      NULL},
+	[M2M_Q_OUTBOX_DUE] = {"SELECT " OUTBOX_COLS " FROM smsr_outbox o WHERE o.state = 'pending' "
+			      "AND o.next_attempt_ms <= ?1 AND " OUTBOX_HEAD " ORDER BY o.id LIMIT ?2",
+			      NULL},
+	[M2M_Q_OUTBOX_NEXT] = {"SELECT MIN(o.next_attempt_ms) FROM smsr_outbox o "
+			       "WHERE o.state = 'pending' AND " OUTBOX_HEAD,
+			       NULL},
+	[M2M_Q_OUTBOX_CLAIM] = {"UPDATE smsr_outbox SET attempts = attempts + 1, "
+				"next_attempt_ms = ?3, updated_ms = ?2 WHERE id = ?1 "
+				"AND state = 'pending' AND next_attempt_ms <= ?2",
+				NULL},
+	[M2M_Q_OUTBOX_RETRY] = {"UPDATE smsr_outbox SET next_attempt_ms = ?2, updated_ms = ?3, "
+				"detail = ?4 WHERE id = ?1 AND state = 'pending'",
+				NULL},
+	[M2M_Q_OUTBOX_FINISH] = {"UPDATE smsr_outbox SET state = ?2, updated_ms = ?3, "
+				 "detail = COALESCE(?4, detail) "
+				 "WHERE id = ?1 AND state = 'pending'",
+				 NULL},
+	[M2M_Q_OUTBOX_LIST] = {"SELECT " OUTBOX_COLS " FROM smsr_outbox o WHERE o.eid = ?1 "
+			       "AND o.id > ?2 ORDER BY o.id LIMIT ?3",
+			       NULL},
+	[M2M_Q_OUTBOX_PURGE] = {"DELETE FROM smsr_outbox WHERE state <> 'pending' "
+				"AND updated_ms < ?1",
+				NULL},
+	/* Only forward (received, confirmed, forwarded): a confirmation never undoes the
+	 * worker's `forwarded`, whatever the interleaving. */
+	[M2M_Q_NOTIF_ADVANCE] = {"UPDATE notification SET state = ?3, updated_ms = ?4 "
+				 "WHERE eid = ?1 AND seq = ?2 AND state IN (?5, ?6)",
+				 NULL},
+	[M2M_Q_JOB_ANSWER_PUT] = {"INSERT INTO smsr_job_answer (job_id, answer, created_ms) "
+				  "VALUES (?1, ?2, ?3) ON CONFLICT (job_id) DO UPDATE SET "
+				  "answer = excluded.answer, created_ms = excluded.created_ms",
+				  NULL},
+	[M2M_Q_JOB_ANSWER_GET] = {"SELECT answer FROM smsr_job_answer WHERE job_id = ?1", NULL},
+	[M2M_Q_JOB_ANSWER_DELETE] = {"DELETE FROM smsr_job_answer WHERE job_id = ?1 "
+				     "OR created_ms < ?2",
+				     NULL},
 };
 
 const char *m2m_q_sql(m2m_q id, int dialect)

@@ -43,6 +43,7 @@ typedef enum {
 	M2M_Q_JOB_PROMOTE,
 	M2M_Q_JOB_GET,
 	M2M_Q_JOB_CLAIM,
+	M2M_Q_JOB_CLAIM_EID, /* the head of one eUICC (smsr_engine's session claim) */
 	M2M_Q_JOB_RENEW,
 	M2M_Q_JOB_SENT,
 	M2M_Q_JOB_RETRY,
@@ -88,6 +89,20 @@ typedef enum {
 	M2M_Q_ES7_LOCK_TAKE,
 	M2M_Q_ES7_LOCK_GET,
 	M2M_Q_ES7_LOCK_RELEASE,
+	/* The card's answer of a relayed SM-SR change job (store_job_answer.c) */
+	M2M_Q_JOB_ANSWER_PUT,
+	M2M_Q_JOB_ANSWER_GET,
+	M2M_Q_JOB_ANSWER_DELETE,
+	/* The SM-SR's outbox (store_outbox.c) and the notification's state moving forward */
+	M2M_Q_OUTBOX_ADD,
+	M2M_Q_OUTBOX_DUE,
+	M2M_Q_OUTBOX_NEXT,
+	M2M_Q_OUTBOX_CLAIM,
+	M2M_Q_OUTBOX_RETRY,
+	M2M_Q_OUTBOX_FINISH,
+	M2M_Q_OUTBOX_LIST,
+	M2M_Q_OUTBOX_PURGE,
+	M2M_Q_NOTIF_ADVANCE,
 	M2M_Q__COUNT
 } m2m_q;
 

@@ -563,20 +563,50 @@ static inline m2m_store *store_open(void)
 	return st;
 }
 
-/* The eUICC has exactly one job for the call call_id, and it was answered. */
-static inline void assert_one_answered_job(m2m_store *st, const char *eid, const char *call_id)
+/* What jobs_for_call saw besides the count. */
+typedef struct {
+	size_t open; /* the call's jobs still to end (queued or sent) */
+	size_t all; /* all the eUICC's jobs, the call's or not */
+	m2m_store_job_state state; /* the last of the call's jobs: its state */
+	char owner[M2M_STORE_ID_SIZE]; /* and its lease owner */
+} jobs_seen;
+
+/* How many jobs of eUICC eid in st (NULL: the SM-SR's store, store_open) were made for the
+ * call call_id; what else it saw in *seen (optional). */
+static inline size_t jobs_for_call(m2m_store *st, const char *eid, const char *call_id,
+				   jobs_seen *seen)
 {
+	m2m_store *own = st == NULL ? store_open() : NULL;
 	m2m_store_job *jobs = NULL;
+	jobs_seen sn;
 	size_t n = 0, mine = 0;
 
-	assert_int_equal(m2m_store_job_list(st, eid, &jobs, &n), M2M_OK);
+	memset(&sn, 0, sizeof sn);
+	assert_int_equal(m2m_store_job_list(own != NULL ? own : st, eid, &jobs, &n), M2M_OK);
 	for (size_t k = 0; k < n; k++)
 		if (strcmp(jobs[k].call_id, call_id) == 0) {
 			mine++;
-			assert_int_equal(jobs[k].state, M2M_STORE_JOB_ANSWERED);
+			sn.open += jobs[k].state == M2M_STORE_JOB_QUEUED ||
+				   jobs[k].state == M2M_STORE_JOB_SENT;
+			sn.state = jobs[k].state;
+			snprintf(sn.owner, sizeof sn.owner, "%s", jobs[k].lease_owner);
 		}
+	sn.all = n;
 	m2m_store_job_list_free(jobs, n);
-	assert_int_equal(mine, 1);
+	if (own != NULL)
+		m2m_store_close(own);
+	if (seen != NULL)
+		*seen = sn;
+	return mine;
+}
+
+/* The eUICC has exactly one job for the call call_id, and it was answered. */
+static inline void assert_one_answered_job(m2m_store *st, const char *eid, const char *call_id)
+{
+	jobs_seen seen;
+
+	assert_int_equal(jobs_for_call(st, eid, call_id, &seen), 1);
+	assert_int_equal(seen.state, M2M_STORE_JOB_ANSWERED);
 }
 
 /* GET on the farm's control API (what: the path), body NUL-terminated. */

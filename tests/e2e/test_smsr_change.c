@@ -18,7 +18,11 @@
  * disables it again; the old keys, imported into smsr1 again, no longer open the card.
  */
 #define NDEV 2
+#include <ctype.h>
+
+#include "core/hex.h"
 #include "e2e_harness.h"
+#include "es7_harness.h"
 
 #define SMSR1_OID "1.3.6.1.4.1.99999.2"
 #define SMSR2_OID "1.3.6.1.4.1.99999.12"
@@ -27,6 +31,9 @@
 /* smsr2's SMS address and the A3 value it makes on the card, worked out by hand from the
  * whty layout (sgp02-facts-2 2c): 81 L {12 digits, TON/NPI 91, 88 92 09 00 00 21}. */
 #define SMSR2_ADDRESS "+882990000012"
+/* smsr2's submit_sm source: the farm's SMSC routes a PoR by its destination (the command's
+ * source) to the bind whose address_range, the [smsr] sms_address, claims it (docs/smpp.md). */
+#define SMSR2_SOURCE "882990000012"
 #define SMSR2_A3 "81080C91889209000021" /* the farm writes upper-case hex */
 
 static pid_t smsr2;
@@ -70,10 +77,12 @@ static void start_smsr2(unsigned port2)
 		"[es]\nlisten = 127.0.0.1:%u\ncert = %s/pki/smsr2-tls.crt\n"
 		"key = %s/pki/smsr2-tls.key\nca = %s/pki/tls-ca.crt\n"
 		"[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = smsr\npassword = secret\n"
+		"source = " SMSR2_SOURCE "\n"
 		"%s"
 		"[callers]\nmno1 = " MNO1 "\nsmsr1 = " SMSR1_OID "\n"
 		"[smsr_peers]\n" SMSR1_OID " = https://%s/soap/es7\n"
-		"[es7]\ngp_cert = %s/pki/smsr2-ecdsa.gpcert\ngp_key = %s/pki/smsr2-ecdsa.key\n",
+		"[es7]\ngp_cert = %s/pki/smsr2-ecdsa.gpcert\ngp_key = %s/pki/smsr2-ecdsa.key\n"
+		"[scp81]\nenabled = true\nlisten = 127.0.0.1:0\n",
 		F->dir, MASTER, port2, F->dir, F->dir, F->dir, port + 1, common, F->es, F->dir,
 		F->dir);
 	fclose(f);
@@ -126,59 +135,13 @@ static int teardown_both(void **state)
 
 /* ---- calls ---- */
 
-/* fn by who at the SM-SR listening on es, held (no ReplyTo), ValidityPeriod vp, with Eid of
- * dev (-1: unknown) and the children in ap (name, text..., NULL). */
-static void call_vp(const char *es, const char *who, m2m_ws_fn fn, int dev, uint64_t vp,
-		    outcome *o, va_list ap)
-{
-	char url[128], fcid[32];
-	static unsigned seq;
-	m2m_ws_client *c = NULL;
-	m2m_ws_msg *m = NULL;
-	m2m_ws_result res;
-	const char *name;
-
-	c = client_timeout(who, 120000);
-	snprintf(fcid, sizeof fcid, "fc-change-%u", ++seq);
-	assert_int_equal(m2m_ws_request_new(fn, fcid, vp, &m), M2M_OK);
-	assert_int_equal(m2m_ws_add(m, NULL, "Eid", dev < 0 ? UNKNOWN_EID : F->eid[dev], NULL),
-			 M2M_OK);
-	while ((name = va_arg(ap, const char *)) != NULL)
-		assert_int_equal(m2m_ws_add(m, NULL, name, va_arg(ap, const char *), NULL), M2M_OK);
-	snprintf(url, sizeof url, "https://%s/soap/es%d", es,
-		 m2m_ws_iface_number(m2m_ws_function_get(fn)->iface));
-	memset(o, 0, sizeof *o);
-	memset(&res, 0, sizeof res);
-	assert_int_equal(m2m_ws_client_call(c, url, m, NULL, &res), M2M_OK);
-	if (res.fault) {
-		o->st = res.error.status;
-	} else {
-		assert_non_null(res.response);
-		assert_int_equal(m2m_ws_msg_status(res.response, &o->st), M2M_OK);
-		o->has_eis = m2m_ws_find(m2m_ws_msg_body(res.response), "Eis") != NULL;
-	}
-	m2m_ws_result_free(&res);
-	m2m_ws_msg_free(m);
-	m2m_ws_client_free(c);
-}
-
-/* call_vp with ValidityPeriod 600 s. */
-static void call_at(const char *es, const char *who, m2m_ws_fn fn, int dev, outcome *o, ...)
-{
-	va_list ap;
-
-	va_start(ap, o);
-	call_vp(es, who, fn, dev, 600, o, ap);
-	va_end(ap);
-}
-
 /* PrepareSMSRChange of dev (from smsr1) on smsr2, valid vp seconds. */
 static void prepare_vp(int dev, uint64_t vp, outcome *o, ...)
 {
 	va_list ap;
 
 	va_start(ap, o);
-	call_vp(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, vp, o, ap);
+	es7_call_vp(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, vp, o, ap);
 	va_end(ap);
 }
 
@@ -195,12 +158,12 @@ static void restart_smsr2(void)
 
 static void smsr_change(int dev, const char *who, outcome *o)
 {
-	call_at(F->es, who, M2M_WS_ES4_SMSR_CHANGE, dev, o, "Target-Smsr-id", SMSR2_OID, NULL);
+	es7_call(F->es, who, M2M_WS_ES4_SMSR_CHANGE, dev, o, "Target-Smsr-id", SMSR2_OID, NULL);
 }
 
 static void prepare(int dev, outcome *o)
 {
-	call_at(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, o, "CurrentSMSRid", SMSR1_OID,
+	es7_call(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, dev, o, "CurrentSMSRid", SMSR1_OID,
 		NULL);
 }
 
@@ -276,9 +239,9 @@ static bool wait_smsr_params(int dev, const char *want)
 	return false;
 }
 
-/* smsr2 ran one smsr_address job for the eUICC, answered (the card took it: waits up to
- * 10 s for the job's end after the card's change), and its audit trail says so. */
-static void assert_address_job(int dev)
+/* smsr2 ran one internal job of kind for the eUICC (smsr_address, es7_psk), answered (the
+ * card took it: waits up to 10 s for the job's end), and its audit trail says so. */
+static void assert_internal_job(int dev, const char *kind)
 {
 	size_t answered = 0, total = 0, audited = 0;
 
@@ -291,14 +254,14 @@ static void assert_address_job(int dev)
 		answered = total = audited = 0;
 		assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
 		for (size_t k = 0; k < n; k++)
-			if (strcmp(jobs[k].kind, "smsr_address") == 0) {
+			if (strcmp(jobs[k].kind, kind) == 0) {
 				total++;
 				answered += jobs[k].state == M2M_STORE_JOB_ANSWERED;
 			}
 		m2m_store_job_list_free(jobs, n);
 		assert_int_equal(m2m_store_audit_list(st, F->eid[dev], 0, 1000, &a, &na), M2M_OK);
 		for (size_t k = 0; k < na; k++)
-			audited += strcmp(a[k].function, "smsr_address") == 0 &&
+			audited += strcmp(a[k].function, kind) == 0 &&
 				   strcmp(a[k].outcome,
 					  m2m_ws_status_name(M2M_WS_EXECUTED_SUCCESS)) == 0;
 		m2m_store_audit_list_free(a, na);
@@ -309,6 +272,67 @@ static void assert_address_job(int dev)
 	assert_int_equal(total, 1);
 	assert_int_equal(answered, 1);
 	assert_int_equal(audited, 1);
+}
+
+/* A counter of the farm's GET /stats. */
+static long farm_stat(const char *name)
+{
+	m2m_buf b;
+	char key[64];
+	const char *p;
+	long v;
+
+	m2m_buf_init(&b);
+	farm_get("/stats", &b);
+	snprintf(key, sizeof key, "\"%s\":", name);
+	p = strstr((const char *)b.data, key);
+	assert_non_null(p);
+	v = strtol(p + strlen(key), NULL, 10);
+	m2m_buf_free(&b);
+	return v;
+}
+
+/* smsr2's SCP81 key set of dev: KVN 40, one 16-byte PSK, its SGP.02 identity (EID, ISD-R,
+ * key 01, KVN 40), a PSK other than the one smsr1 had (devices.json); the card holds a
+ * KVN 40 set. */
+static void assert_new_psk(int dev)
+{
+	m2m_store *st = store2_open();
+	m2m_store_keyset ks;
+	char hex[2 * M2M_STORE_PSK_ID_MAX + 1], psk[40], file[256];
+	m2m_buf b;
+	FILE *f;
+
+	memset(&ks, 0, sizeof ks);
+	assert_int_equal(m2m_store_keyset_get(st, F->eid[dev], 0x40, &ks), M2M_OK);
+	assert_int_equal(ks.type, M2M_STORE_KS_SCP81);
+	assert_int_equal(ks.nkeys, 1);
+	assert_int_equal(ks.keys[0].index, 1);
+	assert_int_equal(ks.keys[0].len, 16);
+	m2m_hex_encode(ks.psk_id, ks.psk_id_len, hex);
+	assert_non_null(strstr(hex, F->eid[dev]));
+	assert_int_equal(strncmp(hex, "8001028110", 10), 0);
+	assert_string_equal(hex + strlen(hex) - 12, "820101830140");
+	m2m_hex_encode(ks.keys[0].value, 16, psk);
+	for (char *c = psk; *c; c++)
+		*c = (char)toupper((unsigned char)*c); /* devices.json writes upper case */
+	m2m_store_keyset_clear(&ks);
+	m2m_store_close(st);
+	path(file, sizeof file, "devices.json");
+	f = fopen(file, "r");
+	assert_non_null(f);
+	m2m_buf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		assert_int_equal(m2m_buf_append(&b, (const uint8_t *)chunk, n), M2M_OK);
+	fclose(f);
+	assert_int_equal(m2m_buf_append(&b, (const uint8_t *)"", 1), M2M_OK);
+	assert_null(strstr((const char *)b.data, psk));
+	m2m_buf_free(&b);
+	farm_device(dev, &b);
+	assert_non_null(strstr((const char *)b.data, "\"kvn\":64,"));
+	m2m_buf_free(&b);
 }
 
 /* smsr2 holds a confirmed notification of type from the eUICC (waits up to 30 s). */
@@ -346,14 +370,14 @@ static void test_refusals(void **state)
 	/* No PrepareSMSRChange on smsr2: it refuses the hand-over, the eUICC stays. */
 	smsr_change(1, "mno1", &o);
 	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
-	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
-	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(o.has_eis);
 	/* PrepareSMSRChange by mno1 for an eUICC smsr2 already has is refused later (below);
 	 * from the SM-SR itself as CurrentSMSRid: refused now. */
-	call_at(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, 1, &o, "CurrentSMSRid", SMSR2_OID,
+	es7_call(es2, "mno1", M2M_WS_ES4_PREPARE_SMSR_CHANGE, 1, &o, "CurrentSMSRid", SMSR2_OID,
 		NULL);
 	expect(&o, M2M_WS_FAILED, "8.7", "2.1");
 }
@@ -391,11 +415,11 @@ static void test_change(void **state)
 	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
 
 	/* smsr1 let it go. */
-	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
 	expect(&o, M2M_WS_FAILED, "8.1.1", "3.9");
 	assert_true(wait_notification("ES4-HandleSMSRChangeNotification", "", &cb));
 	/* smsr2 has it now, with the mno1 profiles. */
-	call_at(es2, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
+	es7_call(es2, "mno1", M2M_WS_ES4_GET_EIS, 0, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(o.has_eis);
 	/* Again: smsr2 already manages it. */
@@ -409,19 +433,31 @@ static void test_change(void **state)
 	m2m_buf_free(&b);
 	/* smsr2 put its SMS address there: the card's notifications go to it now. */
 	assert_true(wait_smsr_params(0, SMSR2_A3));
-	assert_address_job(0);
+	assert_internal_job(0, "smsr_address");
+	/* smsr2 put a fresh PSK into the card's SCP81 key set (the old one went with the
+	 * finalise): its store holds the set, and an AuditEIS goes over HTTPS with it. */
+	assert_internal_job(0, "es7_psk");
+	assert_new_psk(0);
+	long scp81_ok = farm_stat("scp81_ok");
+	es7_call(es2, "mno1", M2M_WS_ES4_AUDIT_EIS, 0, &o, NULL);
+	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
+	/* The card counts its session once the server closed it, after the answer. */
+	for (int i = 0; i < 200 && farm_stat("scp81_ok") == scp81_ok; i++)
+		usleep(50000);
+	assert_int_equal(farm_stat("scp81_ok"), scp81_ok + 1);
+	assert_int_equal(farm_stat("scp81_failed"), 0);
 
 	/* smsr2 drives the card over its own keys. */
-	call_at(es2, "mno1", M2M_WS_ES4_ENABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
+	es7_call(es2, "mno1", M2M_WS_ES4_ENABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(wait_card(0, "000011", "enabled"));
 	assert_true(wait_notification2(0, 0x02)); /* the card's "profile change" reached smsr2 */
-	call_at(es2, "mno1", M2M_WS_ES4_DISABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
+	es7_call(es2, "mno1", M2M_WS_ES4_DISABLE_PROFILE, 0, &o, "Iccid", F->iccid2[0], NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(wait_card(0, "000010", "enabled"));
 
 	/* The other eUICC still works with smsr1. */
-	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 
 	/* smsr1's old keys, imported again, no longer open the card. */
@@ -429,7 +465,7 @@ static void test_change(void **state)
 			    "--mno-id " MNO1 " --eum-key '%s/pki/eum1.key' >/dev/null",
 			    M2MRSP_BINARY, F->dir, F->dir, F->dir),
 			 0);
-	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 0, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 0, &o, NULL);
 	expect(&o, M2M_WS_FAILED, "8.4", "6.1"); /* the card refused the packet's key set */
 }
 
@@ -469,7 +505,7 @@ static void test_lock(void **state)
 	m2m_ws_client_free(c);
 
 	/* Locked: another function needing the card fails, a second change is refused. */
-	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_FAILED, "8.1", "1.2");
 	smsr_change(1, "mno1", &o);
 	expect(&o, M2M_WS_FAILED, "8.1.1", "1.2");
@@ -492,9 +528,9 @@ static void test_lock(void **state)
 	assert_int_equal(cb.st.status, M2M_WS_FAILED);
 	assert_string_equal(cb.st.subject, "8.7");
 	assert_string_equal(cb.st.reason, "4.2");
-	call_at(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_AUDIT_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
-	call_at(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
+	es7_call(F->es, "mno1", M2M_WS_ES4_GET_EIS, 1, &o, NULL);
 	expect(&o, M2M_WS_EXECUTED_SUCCESS, "", "");
 	st1 = store1_open(); /* released */
 	assert_int_equal(m2m_store_es7_lock_get(st1, F->eid[1], m2m_store_now_ms(), &lk), M2M_END);

@@ -53,27 +53,6 @@ static m2m_ws_msg *create_req(const char *fcid, const char *iccid, const char *m
 		       "RequiredMemory", mem, NULL);
 }
 
-/* Jobs of the eUICC made for the call; *unfinished: how many of them are still to end. */
-static size_t jobs_of(const char *call_id, size_t *unfinished)
-{
-	m2m_store *st = store_open();
-	m2m_store_job *jobs = NULL;
-	size_t n = 0, mine = 0, open = 0;
-
-	assert_int_equal(m2m_store_job_list(st, F->eid[0], &jobs, &n), M2M_OK);
-	for (size_t k = 0; k < n; k++)
-		if (strcmp(jobs[k].call_id, call_id) == 0) {
-			mine++;
-			open += jobs[k].state == M2M_STORE_JOB_QUEUED ||
-				jobs[k].state == M2M_STORE_JOB_SENT;
-		}
-	m2m_store_job_list_free(jobs, n);
-	m2m_store_close(st);
-	if (unfinished != NULL)
-		*unfinished = open;
-	return mine;
-}
-
 /* Profile rows of the eUICC with the ICCID; the AID of the last into aid. */
 static size_t rows_of(const char *iccid, char aid[40])
 {
@@ -170,7 +149,7 @@ static void test_create_isdp_repeat(const outcome *o, const char *aid)
 {
 	answer first, a;
 	char row_aid[40];
-	size_t open = 9;
+	jobs_seen seen;
 
 	memset(&first, 0, sizeof first);
 	first.st = o->st;
@@ -180,8 +159,8 @@ static void test_create_isdp_repeat(const outcome *o, const char *aid)
 	same_answer(&a, &first);
 	es3_send(create_req("c-ok", "8988299000000009992", "30000"), NULL, &a);
 	same_answer(&a, &first);
-	assert_int_equal(jobs_of("c-ok", &open), 1);
-	assert_int_equal(open, 0);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "c-ok", &seen), 1);
+	assert_int_equal(seen.open, 0);
 	assert_int_equal(rows_of("8988299000000009992", row_aid),
 			 o->st.status == M2M_WS_EXECUTED_SUCCESS ? 1 : 0);
 	es3_send(create_req("c-ok", "8988299000000009992", "40000"), F->cb_url, &a);
@@ -189,7 +168,7 @@ static void test_create_isdp_repeat(const outcome *o, const char *aid)
 	assert_int_equal(a.st.status, M2M_WS_FAILED);
 	assert_string_equal(a.st.subject, "1.6");
 	assert_string_equal(a.st.reason, "3.3");
-	assert_int_equal(jobs_of("c-ok", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "c-ok", NULL), 1);
 }
 
 /* CreateISDP c-run while the card is switched off (3 s: the job cannot end before), then
@@ -200,7 +179,7 @@ static void test_create_isdp_running(void **state)
 {
 	answer a, b, c;
 	char row_aid[40];
-	size_t open = 0;
+	jobs_seen seen;
 
 	(void)state;
 	farm_switch_off(0, 3);
@@ -209,8 +188,8 @@ static void test_create_isdp_running(void **state)
 	es3_send(create_req("c-run", "8988299000000009995", "30000"), F->cb_url, &b);
 	assert_true(b.accepted);
 	/* Still running (the card is off): the held repeat below waits for the job. */
-	assert_int_equal(jobs_of("c-run", &open), 1);
-	assert_int_equal(open, 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "c-run", &seen), 1);
+	assert_int_equal(seen.open, 1);
 	es3_send(create_req("c-run", "8988299000000009995", "30000"), NULL, &c);
 	assert_false(c.accepted);
 	assert_true(c.aid[0] != '\0');
@@ -218,8 +197,8 @@ static void test_create_isdp_running(void **state)
 	await_answer(&b);
 	same_answer(&a, &c);
 	same_answer(&b, &c);
-	assert_int_equal(jobs_of("c-run", &open), 1);
-	assert_int_equal(open, 0);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "c-run", &seen), 1);
+	assert_int_equal(seen.open, 0);
 	if (c.st.status == M2M_WS_EXECUTED_SUCCESS) {
 		assert_int_equal(rows_of("8988299000000009995", row_aid), 1);
 		assert_string_equal(row_aid, c.aid);
@@ -392,14 +371,14 @@ static void test_profile_calls(void **state)
 	     &o);
 	assert_false(o.accepted);
 	expect(&o, M2M_WS_FAILED, "8.3.1", "3.9");
-	assert_int_equal(jobs_of("e-3", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "e-3", NULL), 1);
 	/* e-3 for DisableProfile: another request. */
 	call("smdp1", M2M_WS_ES3_DISABLE_PROFILE, NULL, 0, false, true,
 	     request(M2M_WS_ES3_DISABLE_PROFILE, "e-3", 0, "Iccid", "8988299000000009993", NULL),
 	     &o);
 	assert_false(o.accepted);
 	expect(&o, M2M_WS_FAILED, "1.6", "3.3");
-	assert_int_equal(jobs_of("e-3", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "e-3", NULL), 1);
 	call("smdp1", M2M_WS_ES3_DELETE_ISDP, NULL, 0, false, true,
 	     request(M2M_WS_ES3_DELETE_ISDP, "d-1", 0, "Iccid", "8988299000000009994", NULL), &o);
 	expect(&o, M2M_WS_FAILED, "1.1", "1.1");

@@ -15,9 +15,15 @@
  * Each card notification delivered to the MNO becomes `forwarded` in the store. DeleteProfile
  * of a disabled profile: one Deleted notification; with the MNO's ONC leaving out `deleted`:
  * none.
+ *
+ * The outbox (docs/smsr.md "Notifications"): the MNO endpoint refuses (HTTP 503) the first
+ * notifications of an EnableProfile; they come later, once each and in order, and the card's
+ * notification becomes `forwarded` only then. With the MNO unreachable (a dead [peers] URL),
+ * the Deleted notification of a DeleteProfile stays pending across a restart of the SM-SR
+ * and reaches the MNO, once, when the restarted SM-SR has the right URL.
  */
 #define _POSIX_C_SOURCE 200809L
-#define NDEV 3
+#define NDEV 5
 #include "e2e_harness.h"
 
 #define MSG_MAX 64
@@ -35,6 +41,8 @@ typedef struct {
 /* Under F->lock. */
 static received msgs[MSG_MAX];
 static size_t n_msgs;
+static int refuse_left; /* Handle*Notification POSTs still to refuse */
+static int refused;     /* ... refused so far */
 
 /* ---- the MNO's ES4 endpoint (HTTPS, mutual TLS) ---- */
 
@@ -63,6 +71,64 @@ static m2m_ws_reply mno_handler(void *arg, const m2m_ws_call *c, m2m_ws_msg *res
 	}
 	pthread_mutex_unlock(&F->lock);
 	return cb_handler(arg, c, response);
+}
+
+static bool body_has(const m2m_http_request *req, const char *what)
+{
+	size_t n = strlen(what);
+
+	for (size_t i = 0; i + n <= req->body_len; i++)
+		if (memcmp(req->body + i, what, n) == 0)
+			return true;
+	return false;
+}
+
+/* In front of the ws server: an operator that refuses notifications for a while (HTTP 503
+ * before any SOAP processing), answers always taken. */
+static void mno_http(void *arg, const m2m_http_request *req, m2m_http_response *resp)
+{
+	bool refuse = false;
+
+	if (body_has(req, "HandleProfile")) {
+		pthread_mutex_lock(&F->lock);
+		if (refuse_left > 0) {
+			refuse_left--;
+			refused++;
+			refuse = true;
+		}
+		pthread_mutex_unlock(&F->lock);
+	}
+	if (refuse)
+		m2m_http_response_status(resp, 503, NULL);
+	else
+		m2m_ws_server_http_handler(arg, req, resp);
+}
+
+/* As callback_server_tls (mno1's certificate, callers proved by the pki's CA), through
+ * mno_http. */
+static void mno_server(void)
+{
+	char cert[256], key[256], ca[256];
+	SSL_CTX *tls = NULL;
+
+	event_base_loopbreak(F->base);
+	pthread_join(F->thread, NULL);
+	m2m_http_server_free(F->http);
+	m2m_ws_server_free(F->ws);
+	snprintf(cert, sizeof cert, "%s/pki/mno1-tls.crt", F->dir);
+	snprintf(key, sizeof key, "%s/pki/mno1-tls.key", F->dir);
+	snprintf(ca, sizeof ca, "%s/pki/tls-ca.crt", F->dir);
+	m2m_tls_cert_opts to = {.cert_file = cert, .key_file = key, .ca_file = ca};
+	assert_int_equal(m2m_tls_cert_server_ctx(&to, &tls), M2M_OK);
+	m2m_ws_server_opts wo = {.role = M2M_WS_ROLE_MNO, .schema = F->schema,
+				 .handler = mno_handler};
+	assert_int_equal(m2m_ws_server_new(&wo, &F->ws), M2M_OK);
+	m2m_http_server_opts ho = {.handler = mno_http, .arg = F->ws, .tls = tls};
+	assert_int_equal(m2m_http_server_new(F->base, &ho, &F->http), M2M_OK);
+	SSL_CTX_free(tls);
+	snprintf(F->cb_url, sizeof F->cb_url, "https://127.0.0.1:%u/soap/es4",
+		 (unsigned)m2m_http_server_port(F->http));
+	assert_int_equal(pthread_create(&F->thread, NULL, loop, F->base), 0);
 }
 
 /* The first message (after index from) of function fn about iccid; waits up to 30 s. */
@@ -96,25 +162,32 @@ static size_t nmsg(void)
 
 /* ---- set-up ---- */
 
+/* smsr.ini with mno1's notifications going to mno_url; short notification back-off. */
+static void write_config(const char *mno_url)
+{
+	FILE *f = config_begin();
+
+	fprintf(f,
+		"por_timeout = 2000\n"
+		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 3000\npoll = 50\n"
+		"[notify]\nbackoff = 300\nbackoff_max = 1000\n"
+		"[callers]\nmno1 = " MNO1 "\n"
+		"[peers]\n" MNO1 " = %s\n",
+		mno_url);
+	fclose(f);
+}
+
 static int setup(void **state)
 {
 	char *farm_opts[] = {"--notif-retry-ms", "2000", NULL};
-	FILE *f;
 
 	(void)state;
 	fixture_new("/tmp/m2m_notif_XXXXXX", M2M_WS_ROLE_MNO, "es4");
 	make_devices(true);
 	assert_string_not_equal(F->iccid[0], F->iccid2[0]);
-	callback_server_tls(M2M_WS_ROLE_MNO, "es4", "mno1", mno_handler);
+	mno_server();
 	start_farm(farm_opts);
-	f = config_begin();
-	fprintf(f,
-		"por_timeout = 2000\n"
-		"[engine]\nconcurrency = 8\nretries = 5\nbackoff = 300\nlease = 3000\npoll = 50\n"
-		"[callers]\nmno1 = " MNO1 "\n"
-		"[peers]\n" MNO1 " = %s\n",
-		F->cb_url);
-	fclose(f);
+	write_config(F->cb_url);
 	import_and_start_smsr();
 	return 0;
 }
@@ -379,9 +452,10 @@ static int smsr_cli(const char *args)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* The outbound worker posts in order: the Deleted notification is queued (after the delete's
- * commit) before the answer to ReplyTo, so when call() has the answer, the notification has
- * come already, or never will. */
+/* The outbound worker posts in order: the Deleted notification is in the outbox with the
+ * delete's commit, and the worker sends the outbox rows due before the answer to ReplyTo
+ * (queued after that commit), so when call() has the answer, the notification has come
+ * already, or never will (the MNO accepts everything here). */
 static void test_delete_profile(void **state)
 {
 	received r;
@@ -420,6 +494,150 @@ static void test_delete_onc(void **state)
 	assert_int_equal(smsr_cli("onc delete --mno " MNO1), 0);
 }
 
+/* ---- the outbox ---- */
+
+/* The outbox rows of eUICC dev: how many, how many delivered; the first row's attempts and
+ * state. */
+static void outbox_of(int dev, size_t *n, size_t *delivered, int64_t *attempts0,
+		      m2m_store_outbox_state *state0)
+{
+	m2m_store *st = store_open();
+	m2m_store_outbox *rows = NULL;
+
+	*n = *delivered = 0;
+	*attempts0 = 0;
+	*state0 = M2M_STORE_OUTBOX_PENDING;
+	assert_int_equal(m2m_store_outbox_list(st, F->eid[dev], 0, 64, &rows, n), M2M_OK);
+	for (size_t i = 0; i < *n; i++)
+		*delivered += rows[i].state == M2M_STORE_OUTBOX_DELIVERED;
+	if (*n > 0) {
+		*attempts0 = rows[0].attempts;
+		*state0 = rows[0].state;
+	}
+	free(rows);
+	m2m_store_close(st);
+}
+
+/* Waits (up to 120 s) until eUICC dev has want outbox rows, all delivered. */
+static bool wait_outbox_delivered(int dev, size_t want)
+{
+	size_t n = 0, delivered = 0;
+	int64_t attempts = 0;
+	m2m_store_outbox_state first;
+
+	for (int i = 0; i < 2400; i++) {
+		outbox_of(dev, &n, &delivered, &attempts, &first);
+		if (n == want && delivered == want)
+			return true;
+		usleep(50000);
+	}
+	print_error("outbox: %zu rows, %zu delivered, want %zu\n", n, delivered, want);
+	return false;
+}
+
+/* The index in msgs of the first message of fn about iccid, or -1. */
+static long msg_index(m2m_ws_fn fn, const char *iccid)
+{
+	long at = -1;
+
+	pthread_mutex_lock(&F->lock);
+	for (size_t k = 0; k < n_msgs && at < 0; k++)
+		if (msgs[k].fn == fn && strcmp(msgs[k].iccid, iccid) == 0)
+			at = (long)k;
+	pthread_mutex_unlock(&F->lock);
+	return at;
+}
+
+/* The MNO refuses the first three notification POSTs: the Enabled and Disabled notifications
+ * of a switch come later, each once, Enabled first (their order per eUICC is kept), and the
+ * card's notification is `forwarded` only once the MNO has taken them. */
+static void test_refused_then_accepted(void **state)
+{
+	received r;
+	size_t from = nmsg(), n = 0, delivered = 0;
+	int64_t attempts = 0;
+	m2m_store_outbox_state first;
+
+	(void)state;
+	pthread_mutex_lock(&F->lock);
+	refuse_left = 3;
+	refused = 0;
+	pthread_mutex_unlock(&F->lock);
+	call_ok(M2M_WS_ES4_ENABLE_PROFILE,
+		request(M2M_WS_ES4_ENABLE_PROFILE, "en-3", 3, "Iccid", F->iccid2[3], NULL));
+	assert_true(wait_card(3, "000011", "enabled"));
+	assert_true(wait_outbox_delivered(3, 2));
+	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION, F->iccid2[3], from,
+			     &r));
+	assert_string_equal(r.eid, F->eid[3]);
+	assert_string_equal(r.caller, "smsr1");
+	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, F->iccid[3], from,
+			     &r));
+	assert_true(msg_index(M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION, F->iccid2[3]) <
+		    msg_index(M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, F->iccid[3]));
+	pthread_mutex_lock(&F->lock);
+	assert_int_equal(refused, 3);
+	assert_int_equal(refuse_left, 0);
+	pthread_mutex_unlock(&F->lock);
+	/* The Enabled one took four attempts (three refused), the Disabled one waited. */
+	outbox_of(3, &n, &delivered, &attempts, &first);
+	assert_int_equal(attempts, 4);
+	assert_int_equal(first, M2M_STORE_OUTBOX_DELIVERED);
+	assert_true(wait_forwarded(3, 1));
+	/* Nothing more comes: once each. */
+	sleep(3);
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_ENABLED_NOTIFICATION, F->iccid2[3]),
+			 1);
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DISABLED_NOTIFICATION, F->iccid[3]),
+			 1);
+}
+
+/* The MNO unreachable: the Deleted notification of a DeleteProfile stays pending (retried)
+ * while the SM-SR stops; restarted with the MNO's right URL, it delivers it, once. */
+static void test_restart_delivers(void **state)
+{
+	char dead[128];
+	size_t from, n = 0, delivered = 0;
+	int64_t attempts = 0;
+	m2m_store_outbox_state first = M2M_STORE_OUTBOX_PENDING;
+	received r;
+	int i;
+
+	(void)state;
+	snprintf(dead, sizeof dead, "https://127.0.0.1:%u/soap/es4", free_port());
+	stop(&F->smsr, SIGTERM);
+	write_config(dead);
+	start_smsr();
+	call_ok(M2M_WS_ES4_DELETE_PROFILE,
+		request(M2M_WS_ES4_DELETE_PROFILE, "del-4", 4, "Iccid", F->iccid2[4], NULL));
+	assert_true(wait_card(4, "000011", "gone"));
+	assert_int_equal(eis_state(4, AID_2), -1);
+	/* Queued and tried (the MNO cannot be reached), not delivered. */
+	for (i = 0; i < 2400; i++) {
+		outbox_of(4, &n, &delivered, &attempts, &first);
+		if (n == 1 && attempts >= 2)
+			break;
+		usleep(50000);
+	}
+	assert_int_equal(n, 1);
+	assert_true(attempts >= 2);
+	assert_int_equal(first, M2M_STORE_OUTBOX_PENDING);
+	from = nmsg();
+	stop(&F->smsr, SIGTERM);
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[4]),
+			 0);
+	write_config(F->cb_url);
+	start_smsr();
+	assert_true(wait_outbox_delivered(4, 1));
+	assert_true(wait_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[4], from,
+			     &r));
+	assert_string_equal(r.eid, F->eid[4]);
+	assert_string_equal(r.caller, "smsr1");
+	sleep(3);
+	assert_int_equal(count_msg(M2M_WS_ES4_HANDLE_PROFILE_DELETED_NOTIFICATION, F->iccid2[4]),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_delete_profile),
 		cmocka_unit_test(test_delete_onc),
+		cmocka_unit_test(test_refused_then_accepted),
+		cmocka_unit_test(test_restart_delivers),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,54 +13,20 @@
 #define PER_DEV 5 /* audit, enable 2nd, audit, enable bootstrap, enable 2nd */
 #define NCALL (NDEV * PER_DEV)
 #define CB_MAX (NCALL * 2)
-#include "e2e_harness.h"
-#include "pg_schema.h"
+#include "pg_pair_harness.h"
 
 #define AID_2 "A0000005591010FFFFFFFF8900001100"
 
-/* The harness's fixture has one SM-SR (smsr.ini): here the second one and the database. */
-static struct {
-	char db_url[768];
-	pid_t smsr;
-	char es[64];
-} G;
-
-/* ---- set-up ---- */
-
-/* name.ini of SM-SR process k: the same identity and database, its own worker name. */
-static void write_config(const char *name, int k)
-{
-	const char *port = strrchr(F->smpp, ':');
-
-	assert_non_null(port);
-	write_node_ini(name, k, G.db_url, port + 1,
-		       "por_timeout = 5000\n"
-		       "[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 30000\n"
-		       "poll = 50\n"
-		       "[callers]\nmno1 = " MNO1 "\n");
-}
-
+/* Both processes bound to the farm's SMSC on its one account. */
 static int setup(void **state)
 {
 	(void)state;
-	pg_schema_create(G.db_url, sizeof G.db_url);
-	fixture_new("/tmp/m2m_pg_XXXXXX", M2M_WS_ROLE_MNO, "es4");
-	make_devices(true);
-	start_farm(NULL);
-	write_config("smsr", 0);
-	write_config("smsr1", 1);
-	import_and_start_smsr();
-	G.smsr = start_smsr_named("smsr1", G.es, sizeof G.es);
+	pg_pair_setup("/tmp/m2m_pg_XXXXXX", false,
+		      "por_timeout = 5000\n"
+		      "[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 30000\n"
+		      "poll = 50\n"
+		      "[callers]\nmno1 = " MNO1 "\n");
 	return 0;
-}
-
-static int pair_teardown(void **state)
-{
-	if (F == NULL)
-		return 0;
-	stop(&G.smsr, SIGTERM);
-	pg_schema_drop();
-	return teardown(state);
 }
 
 /* ---- the batch ---- */
@@ -125,13 +91,13 @@ static void check_jobs(m2m_store *st, int d)
 
 static void test_two_smsr_exactly_once(void **state)
 {
-	char mids[NDEV][PER_DEV][128], fcid[32], url[2][128], err[128];
+	char mids[NDEV][PER_DEV][128], fcid[32], url[2][128];
 	m2m_ws_client *c = client("mno1");
-	m2m_store *st = NULL;
+	m2m_store *st;
 
 	(void)state;
 	snprintf(url[0], sizeof url[0], "https://%s/soap/es4", F->es);
-	snprintf(url[1], sizeof url[1], "https://%s/soap/es4", G.es);
+	snprintf(url[1], sizeof url[1], "https://%s/soap/es4", PAIR.es);
 	/* Queued in rounds: call j of every eUICC, to the two endpoints in turn. */
 	for (int j = 0; j < PER_DEV; j++)
 		for (int d = 0; d < NDEV; d++) {
@@ -166,7 +132,7 @@ static void test_two_smsr_exactly_once(void **state)
 			assert_int_equal(callbacks_for(mids[d][j], &s), 1);
 		}
 	/* One job per call, one send each; both processes worked. */
-	assert_int_equal(m2m_store_open(G.db_url, MASTER, &st, err, sizeof err), M2M_OK);
+	st = pg_pair_store();
 	for (int d = 0; d < NDEV; d++) {
 		m2m_store_profile p;
 		check_jobs(st, d);
@@ -186,5 +152,5 @@ int main(void)
 		cmocka_unit_test(test_two_smsr_exactly_once),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, pair_teardown);
+	return cmocka_run_group_tests(tests, setup, pg_pair_teardown);
 }

@@ -9,59 +9,23 @@
 #define _POSIX_C_SOURCE 200809L
 
 #define NDEV 2
-#include "e2e_harness.h"
-#include "pg_schema.h"
+#include "pg_pair_harness.h"
 
 #define SMDP1 "1.3.6.1.4.1.99999.20"
 
-static struct {
-	char db_url[768];
-	pid_t smsr; /* B */
-	char es[64];
-} G;
-
 /* ---- set-up ---- */
 
-/* name.ini of process k (0: A, 1: B); B's SMSC port is one nobody listens on. */
-static void write_config(const char *name, int k)
-{
-	char port[16];
-	const char *farm_port = strrchr(F->smpp, ':');
-
-	assert_non_null(farm_port);
-	if (k == 0)
-		snprintf(port, sizeof port, "%s", farm_port + 1);
-	else
-		snprintf(port, sizeof port, "%u", free_port());
-	write_node_ini(name, k, G.db_url, port,
-		       /* longer than the card is off: the command is sent once, its PoR awaited */
-		       "por_timeout = 40000\n"
-		       "[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 60000\n"
-		       "poll = 50\n"
-		       "[callers]\nmno1 = " MNO1 "\nsmdp1 = " SMDP1 "\n");
-}
-
+/* B's SMSC address is a closed port; a PoR time-out longer than the card is off: the
+ * command is sent once, its PoR awaited. */
 static int setup(void **state)
 {
 	(void)state;
-	pg_schema_create(G.db_url, sizeof G.db_url);
-	fixture_new("/tmp/m2m_rep_XXXXXX", M2M_WS_ROLE_MNO, "es4");
-	make_devices(true);
-	start_farm(NULL);
-	write_config("smsr", 0);
-	write_config("smsr1", 1);
-	import_and_start_smsr();
-	G.smsr = start_smsr_named("smsr1", G.es, sizeof G.es);
+	pg_pair_setup("/tmp/m2m_rep_XXXXXX", true,
+		      "por_timeout = 40000\n"
+		      "[engine]\nconcurrency = 8\nretries = 3\nbackoff = 300\nlease = 60000\n"
+		      "poll = 50\n"
+		      "[callers]\nmno1 = " MNO1 "\nsmdp1 = " SMDP1 "\n");
 	return 0;
-}
-
-static int pair_teardown(void **state)
-{
-	if (F == NULL)
-		return 0;
-	stop(&G.smsr, SIGTERM);
-	pg_schema_drop();
-	return teardown(state);
 }
 
 /* ---- helpers ---- */
@@ -138,60 +102,38 @@ static bool wait_log(const char *name, const char *text, int n)
 	return false;
 }
 
-static m2m_store *pg_store(void)
+/* The jobs of eUICC dev made for call_id in the shared database. */
+static size_t jobs_of(int dev, const char *call_id, jobs_seen *seen)
 {
-	m2m_store *st = NULL;
-	char err[256];
+	m2m_store *st = pg_pair_store();
+	size_t n = jobs_for_call(st, F->eid[dev], call_id, seen);
 
-	assert_int_equal(m2m_store_open(G.db_url, MASTER, &st, err, sizeof err), M2M_OK);
-	return st;
-}
-
-/* The jobs of eUICC dev made for call_id: how many, and the state and lease owner of one. */
-static size_t jobs_of(int dev, const char *call_id, m2m_store_job_state *state, char *owner,
-		      size_t cap)
-{
-	m2m_store *st = pg_store();
-	m2m_store_job *jobs = NULL;
-	size_t n = 0, mine = 0;
-
-	assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
-	for (size_t k = 0; k < n; k++)
-		if (strcmp(jobs[k].call_id, call_id) == 0) {
-			mine++;
-			*state = jobs[k].state;
-			snprintf(owner, cap, "%s", jobs[k].lease_owner);
-		}
-	m2m_store_job_list_free(jobs, n);
 	m2m_store_close(st);
-	return mine;
+	return n;
 }
 
 /* Waits (up to 30 s) until the call's job was sent to the card by A. */
 static void wait_sent(int dev, const char *call_id)
 {
-	m2m_store_job_state state = M2M_STORE_JOB_QUEUED;
-	char owner[M2M_STORE_ID_SIZE] = "";
+	jobs_seen seen;
 
 	for (int i = 0; i < 600; i++) {
-		if (jobs_of(dev, call_id, &state, owner, sizeof owner) == 1 &&
-		    state == M2M_STORE_JOB_SENT)
+		if (jobs_of(dev, call_id, &seen) == 1 && seen.state == M2M_STORE_JOB_SENT)
 			break;
 		usleep(50000);
 	}
-	assert_int_equal(state, M2M_STORE_JOB_SENT);
-	assert_string_equal(owner, "node-0");
+	assert_int_equal(seen.state, M2M_STORE_JOB_SENT);
+	assert_string_equal(seen.owner, "node-0");
 }
 
 /* Exactly one job for the call, answered, run by A. */
 static void one_job_by_a(int dev, const char *call_id)
 {
-	m2m_store_job_state state = M2M_STORE_JOB_QUEUED;
-	char owner[M2M_STORE_ID_SIZE] = "";
+	jobs_seen seen;
 
-	assert_int_equal(jobs_of(dev, call_id, &state, owner, sizeof owner), 1);
-	assert_int_equal(state, M2M_STORE_JOB_ANSWERED);
-	assert_string_equal(owner, "node-0");
+	assert_int_equal(jobs_of(dev, call_id, &seen), 1);
+	assert_int_equal(seen.state, M2M_STORE_JOB_ANSWERED);
+	assert_string_equal(seen.owner, "node-0");
 }
 
 static m2m_ws_msg *enable_req(const char *fcid, int dev)
@@ -213,9 +155,9 @@ static void test_repeats_on_other_process(void **state)
 	send_to(F->es, "mno1", enable_req("rep-1", 0), F->cb_url, &a);
 	assert_true(a.accepted);
 	wait_sent(0, "rep-1");
-	send_to(G.es, "mno1", enable_req("rep-1", 0), F->cb_url, &b);
+	send_to(PAIR.es, "mno1", enable_req("rep-1", 0), F->cb_url, &b);
 	assert_true(b.accepted);
-	held_start(&c, G.es, "mno1", enable_req("rep-1", 0));
+	held_start(&c, PAIR.es, "mno1", enable_req("rep-1", 0));
 	/* B holds the repeat and waits (the ReplyTo one and the held one) */
 	assert_true(wait_log("smsr1", "call 'rep-1' still running", 2));
 	assert_false(c.done);
@@ -246,7 +188,7 @@ static void test_held_call_run_elsewhere(void **state)
 	answer a;
 
 	(void)state;
-	send_to(G.es, "mno1", enable_req("rep-2", 1), NULL, &a);
+	send_to(PAIR.es, "mno1", enable_req("rep-2", 1), NULL, &a);
 	assert_false(a.accepted);
 	if (a.st.status != M2M_WS_EXECUTED_SUCCESS)
 		print_error("rep-2: %s %s/%s %s\n", m2m_ws_status_name(a.st.status), a.st.subject,
@@ -270,7 +212,7 @@ static void test_create_isdp_repeat(void **state)
 		   request(M2M_WS_ES3_CREATE_ISDP, "rep-3", 0, "Iccid", iccid, "Mno-id", MNO1,
 			   "RequiredMemory", "30000", NULL));
 	wait_sent(0, "rep-3");
-	held_start(&b, G.es, "smdp1",
+	held_start(&b, PAIR.es, "smdp1",
 		   request(M2M_WS_ES3_CREATE_ISDP, "rep-3", 0, "Iccid", iccid, "Mno-id", MNO1,
 			   "RequiredMemory", "30000", NULL));
 	assert_true(wait_log("smsr1", "call 'rep-3' still running", 1));
@@ -312,7 +254,7 @@ static void test_waiter_expires(void **state)
 	send_to(F->es, "mno1", enable_req_vp("rep-4", 0, 0), F->cb_url, &a);
 	assert_true(a.accepted);
 	wait_sent(0, "rep-4");
-	send_to(G.es, "mno1", enable_req_vp("rep-4", 0, 2), F->cb_url, &b);
+	send_to(PAIR.es, "mno1", enable_req_vp("rep-4", 0, 2), F->cb_url, &b);
 	assert_true(b.accepted);
 	await_answer(&b);
 	assert_int_equal(b.st.status, M2M_WS_EXPIRED);
@@ -340,12 +282,12 @@ static void test_stop_while_waiting(void **state)
 	send_to(F->es, "mno1", enable_req_vp("rep-5", 1, 0), F->cb_url, &a);
 	assert_true(a.accepted);
 	wait_sent(1, "rep-5");
-	send_to(G.es, "mno1", enable_req_vp("rep-5", 1, 0), F->cb_url, &b);
+	send_to(PAIR.es, "mno1", enable_req_vp("rep-5", 1, 0), F->cb_url, &b);
 	assert_true(b.accepted);
 	assert_true(wait_log("smsr1", "call 'rep-5' still running", 1));
-	assert_int_equal(kill(G.smsr, SIGTERM), 0);
-	assert_int_equal(waitpid(G.smsr, &status, 0), G.smsr);
-	G.smsr = 0;
+	assert_int_equal(kill(PAIR.smsr, SIGTERM), 0);
+	assert_int_equal(waitpid(PAIR.smsr, &status, 0), PAIR.smsr);
+	PAIR.smsr = 0;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	farm_power(1, "{\"state\":\"on\"}");
@@ -364,5 +306,5 @@ int main(void)
 		cmocka_unit_test(test_stop_while_waiting),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, pair_teardown);
+	return cmocka_run_group_tests(tests, setup, pg_pair_teardown);
 }

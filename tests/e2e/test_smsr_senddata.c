@@ -183,27 +183,6 @@ static void send_data(m2m_ws_client *c, int dev, const char *sd_aid, const char 
 	send_data_id(c, dev, fcid(), sd_aid, data_hex, more, st, out);
 }
 
-/* Jobs of eUICC dev made for the call; *unfinished (optional): how many are still to end. */
-static size_t jobs_of(int dev, const char *call_id, size_t *unfinished)
-{
-	m2m_store *st = store_open();
-	m2m_store_job *jobs = NULL;
-	size_t n = 0, mine = 0, open = 0;
-
-	assert_int_equal(m2m_store_job_list(st, F->eid[dev], &jobs, &n), M2M_OK);
-	for (size_t k = 0; k < n; k++)
-		if (strcmp(jobs[k].call_id, call_id) == 0) {
-			mine++;
-			open += jobs[k].state == M2M_STORE_JOB_QUEUED ||
-				jobs[k].state == M2M_STORE_JOB_SENT;
-		}
-	m2m_store_job_list_free(jobs, n);
-	m2m_store_close(st);
-	if (unfinished != NULL)
-		*unfinished = open;
-	return mine;
-}
-
 static void same_bytes(const m2m_buf *a, const m2m_buf *b)
 {
 	assert_int_equal(a->len, b->len);
@@ -366,7 +345,7 @@ static size_t run_es8(m2m_ws_client *c, m2m_es8_session *s, size_t sessions)
 			send_data_id(c, 0, id, aid, hex, p.more_to_do, &st, &again);
 			expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
 			same_bytes(&again, &resp);
-			assert_int_equal(jobs_of(0, id, NULL), 1);
+			assert_int_equal(jobs_for_call(NULL, F->eid[0], id, NULL), 1);
 			/* CreateISDP's session lingered (MoreToDo) and carried this SendData: one
 			 * session, not a second trigger and handshake. */
 			assert_int_equal(smsr_log_count(F->eid[0], ": session opened") - sessions, 1);
@@ -716,7 +695,7 @@ static void test_repeat(void **state)
 	m2m_buf first, again;
 	callback cb;
 	char url[128], mid[128];
-	size_t open = 0;
+	jobs_seen seen;
 
 	(void)state;
 	m2m_buf_init(&first);
@@ -727,10 +706,10 @@ static void test_repeat(void **state)
 	send_data_id(c, 1, "rep-1", sd, install, false, &st, &again);
 	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
 	same_bytes(&again, &first);
-	assert_int_equal(jobs_of(1, "rep-1", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[1], "rep-1", NULL), 1);
 	send_data_id(c, 1, "rep-1", sd, "AE80220580500000080000", false, &st, NULL);
 	expect_st(&st, M2M_WS_FAILED, "1.6", "3.3");
-	assert_int_equal(jobs_of(1, "rep-1", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[1], "rep-1", NULL), 1);
 	/* Running: the first call with a ReplyTo (202), its repeat held. */
 	farm_switch_off(1, 3);
 	m = request(M2M_WS_ES3_SEND_DATA, "rep-2", 1, "Sd-aid", sd, "Data", install, "MoreToDo",
@@ -742,15 +721,15 @@ static void test_repeat(void **state)
 	snprintf(mid, sizeof mid, "%s", m2m_ws_msg_wsa(m)->message_id);
 	m2m_ws_result_free(&res);
 	m2m_ws_msg_free(m);
-	assert_int_equal(jobs_of(1, "rep-2", &open), 1);
-	assert_int_equal(open, 1); /* the card is off: the repeat below waits for the job */
+	assert_int_equal(jobs_for_call(NULL, F->eid[1], "rep-2", &seen), 1);
+	assert_int_equal(seen.open, 1); /* the card is off: the repeat below waits for the job */
 	send_data_id(c, 1, "rep-2", sd, install, false, &st, &again);
 	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
 	assert_true(again.len > 0);
 	assert_true(wait_callback(mid, &cb));
 	assert_int_equal(cb.st.status, M2M_WS_EXECUTED_SUCCESS);
-	assert_int_equal(jobs_of(1, "rep-2", &open), 1);
-	assert_int_equal(open, 0);
+	assert_int_equal(jobs_for_call(NULL, F->eid[1], "rep-2", &seen), 1);
+	assert_int_equal(seen.open, 0);
 	/* And once more, ended: the response the held repeat got. */
 	send_data_id(c, 1, "rep-2", sd, install, false, &st, &first);
 	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
@@ -815,11 +794,11 @@ static void test_ucp(void **state)
 	ucp_id(c, 0, "ucp-1", iccid, init_update, &st, &again);
 	expect_st(&st, M2M_WS_EXECUTED_SUCCESS, "", "");
 	same_bytes(&again, &first);
-	assert_int_equal(jobs_of(0, "ucp-1", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "ucp-1", NULL), 1);
 	/* The identifier with other parameters: a conflict. */
 	ucp_id(c, 0, "ucp-1", iccid, "AE80" "2205" "80CA006600" "0000", &st, NULL);
 	expect_st(&st, M2M_WS_FAILED, "1.6", "3.3");
-	assert_int_equal(jobs_of(0, "ucp-1", NULL), 1);
+	assert_int_equal(jobs_for_call(NULL, F->eid[0], "ucp-1", NULL), 1);
 	/* ReplyTo: the answer comes to our endpoint. */
 	{
 		m2m_ws_msg *m = request(M2M_WS_ES3_UPDATE_CONNECTIVITY_PARAMETERS, fcid(), 0,

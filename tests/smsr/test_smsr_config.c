@@ -38,6 +38,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->concurrency, 64);
 	assert_int_equal(cfg->por_timeout_ms, 30000);
 	assert_true(cfg->lease_ms > cfg->por_timeout_ms);
+	assert_true(cfg->smpp_bind_range);
 	assert_int_equal(cfg->log_level, M2M_LOG_INFO);
 	assert_int_equal(cfg->hold_max_s, 120);
 	assert_int_equal(cfg->retention_s, 30 * 86400); /* the longest ValidityPeriod */
@@ -233,7 +234,11 @@ static void test_sms_address(void **state)
 	assert_string_equal(cfg->sms_address, "0171");
 	assert_int_equal(parse(BASE "[smsr]\nsms_address = none\n", cfg, err, sizeof err), M2M_OK);
 	assert_string_equal(cfg->sms_address, "");
+	assert_int_equal(parse(BASE "bind_address_range = false\n", cfg, err, sizeof err), M2M_OK);
+	assert_false(cfg->smpp_bind_range);
+	assert_string_equal(cfg->sms_address, "+882999999999999"); /* still put on cards */
 	free(cfg);
+	refused(BASE "bind_address_range = maybe\n", "bind_address_range");
 	refused(BASE "[smsr]\nsms_address = +49 123\n", "[smsr] sms_address = '+49 123'");
 	refused(BASE "[smsr]\nsms_address = +\n", "[smsr] sms_address = '+'");
 	refused(BASE "[smsr]\nsms_address = 49a\n", "'+' and 1-20 digits, digits, or none");
