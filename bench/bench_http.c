@@ -135,29 +135,12 @@ out:
 	return rc;
 }
 
-static int parse_args(int argc, char **argv, double *seconds, size_t *bytes)
-{
-	for (int i = 1; i < argc; i++) {
-		char *end = NULL;
-
-		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-			*seconds = strtod(argv[++i], &end);
-		else if (strcmp(argv[i], "--bytes") == 0 && i + 1 < argc)
-			*bytes = strtoul(argv[++i], &end, 10);
-		if (end == NULL || *end != '\0' || !(*seconds > 0) || *seconds > 600 || *bytes < 1 ||
-		    *bytes > 512 * 1024)
-			return m2m_cli_error(M2M_EXIT_USAGE, WHAT,
-					     "usage: m2mrsp bench http [--seconds S] [--bytes B]");
-	}
-	return M2M_EXIT_OK;
-}
-
 int m2m_bench_http(int argc, char **argv)
 {
 	char dir[] = "/tmp/m2m_bench_http_XXXXXX";
 	double seconds = 2;
 	srv s = {.len = 1024};
-	int rc = parse_args(argc, argv, &seconds, &s.len);
+	int rc = m2m_bench_seconds_bytes(WHAT, argc, argv, &seconds, &s.len, 512 * 1024);
 
 	if (rc != M2M_EXIT_OK)
 		return rc;

@@ -44,6 +44,25 @@ int m2m_bench_seconds(const char *what, int argc, char **argv, double *seconds)
 	return M2M_EXIT_OK;
 }
 
+int m2m_bench_seconds_bytes(const char *what, int argc, char **argv, double *seconds,
+			    size_t *bytes, size_t max_bytes)
+{
+	for (int i = 1; i < argc; i++) {
+		char *end = NULL;
+
+		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+			*seconds = strtod(argv[++i], &end);
+		else if (strcmp(argv[i], "--bytes") == 0 && i + 1 < argc)
+			*bytes = strtoul(argv[++i], &end, 10);
+		if (end == NULL || *end != '\0' || !(*seconds > 0) || *seconds > 600 || *bytes < 1 ||
+		    *bytes > max_bytes)
+			return m2m_cli_error(M2M_EXIT_USAGE, what,
+					     "usage: m2mrsp %s [--seconds S] [--bytes B] (0 < S <= 600,"
+					     " 1 <= B <= %zu)", what, max_bytes);
+	}
+	return M2M_EXIT_OK;
+}
+
 static void crypto_help(FILE *out)
 {
 	fprintf(out,

@@ -182,29 +182,12 @@ static int run(ws_ctx *c, double seconds)
 	return M2M_EXIT_OK;
 }
 
-static int parse_args(int argc, char **argv, double *seconds, size_t *bytes)
-{
-	for (int i = 1; i < argc; i++) {
-		char *end = NULL;
-
-		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-			*seconds = strtod(argv[++i], &end);
-		else if (strcmp(argv[i], "--bytes") == 0 && i + 1 < argc)
-			*bytes = strtoul(argv[++i], &end, 10);
-		if (end == NULL || *end != '\0' || !(*seconds > 0) || *seconds > 600 || *bytes < 1 ||
-		    *bytes > 65536)
-			return m2m_cli_error(M2M_EXIT_USAGE, WHAT,
-					     "usage: m2mrsp bench ws [--seconds S] [--bytes B]");
-	}
-	return M2M_EXIT_OK;
-}
-
 int m2m_bench_ws(int argc, char **argv)
 {
 	ws_ctx c = {0};
 	double seconds = 1;
 	size_t bytes = 12251;
-	int rc = parse_args(argc, argv, &seconds, &bytes);
+	int rc = m2m_bench_seconds_bytes(WHAT, argc, argv, &seconds, &bytes, 65536);
 
 	m2m_buf_init(&c.wire);
 	if (rc != M2M_EXIT_OK)

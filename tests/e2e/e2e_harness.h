@@ -629,6 +629,24 @@ static inline void farm_get(const char *what, m2m_buf *body)
 	m2m_http_client_free(h);
 }
 
+/* A counter of the farm's GET /stats. */
+static inline long farm_stat(const char *name)
+{
+	m2m_buf b;
+	char key[64];
+	const char *p;
+	long v;
+
+	m2m_buf_init(&b);
+	farm_get("/stats", &b);
+	snprintf(key, sizeof key, "\"%s\":", name);
+	p = strstr((const char *)b.data, key);
+	assert_non_null(p);
+	v = strtol(p + strlen(key), NULL, 10);
+	m2m_buf_free(&b);
+	return v;
+}
+
 typedef struct {
 	bool accepted;
 	char mid[128];

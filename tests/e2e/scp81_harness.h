@@ -57,22 +57,4 @@ static void expect_success(const outcome *o)
 	assert_int_equal(o->st.status, M2M_WS_EXECUTED_SUCCESS);
 }
 
-/* A counter of the farm's GET /stats. */
-static long farm_stat(const char *name)
-{
-	m2m_buf b;
-	char key[64];
-	const char *p;
-	long v;
-
-	m2m_buf_init(&b);
-	farm_get("/stats", &b);
-	snprintf(key, sizeof key, "\"%s\":", name);
-	p = strstr((const char *)b.data, key);
-	assert_non_null(p);
-	v = strtol(p + strlen(key), NULL, 10);
-	m2m_buf_free(&b);
-	return v;
-}
-
 #endif

@@ -274,24 +274,6 @@ static void assert_internal_job(int dev, const char *kind)
 	assert_int_equal(audited, 1);
 }
 
-/* A counter of the farm's GET /stats. */
-static long farm_stat(const char *name)
-{
-	m2m_buf b;
-	char key[64];
-	const char *p;
-	long v;
-
-	m2m_buf_init(&b);
-	farm_get("/stats", &b);
-	snprintf(key, sizeof key, "\"%s\":", name);
-	p = strstr((const char *)b.data, key);
-	assert_non_null(p);
-	v = strtol(p + strlen(key), NULL, 10);
-	m2m_buf_free(&b);
-	return v;
-}
-
 /* smsr2's SCP81 key set of dev: KVN 40, one 16-byte PSK, its SGP.02 identity (EID, ISD-R,
  * key 01, KVN 40), a PSK other than the one smsr1 had (devices.json); the card holds a
  * KVN 40 set. */
