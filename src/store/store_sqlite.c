@@ -92,6 +92,16 @@ static m2m_err set_wal(m2m_store *st, const char *path)
 
 	if (r == SQLITE_OK)
 		r = sqlite3_step(s);
+	/* Switching a new database to WAL while another opener holds its lock can be refused at
+	 * once (SQLite skips the busy handler where waiting could deadlock): retry within the
+	 * busy time-out. */
+	for (int waited = 0;
+	     s != NULL && (r == SQLITE_BUSY || r == SQLITE_LOCKED) && waited < c->busy_ms;
+	     waited += 10) {
+		sqlite3_reset(s);
+		sqlite3_sleep(10);
+		r = sqlite3_step(s);
+	}
 	if (r != SQLITE_ROW) {
 		rc = sq_fail(st, r, NULL);
 		m2m_store_fail(st, rc, "cannot open SQLite database '%.200s': %.200s", path,
